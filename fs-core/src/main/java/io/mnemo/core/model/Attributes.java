@@ -1,0 +1,44 @@
+package io.mnemo.core.model;
+
+/**
+ * What {@code stat} shows of an inode, plus its layout (null for all but regular files)
+ * and symlink target (null for all but symlinks).
+ */
+public record Attributes(
+        InodeId inode,
+        FileType type,
+        int mode,
+        int uid,
+        int gid,
+        int nlink,
+        long sizeBytes,
+        long atimeNanos,
+        long mtimeNanos,
+        long ctimeNanos,
+        int rdev,
+        Layout layout,
+        String symlinkTarget) {
+
+    /** Permission bits plus setuid, setgid and sticky: {@code mode & 07777}. */
+    public int permissions() {
+        return mode & 07777;
+    }
+
+    /** The full {@code st_mode}: type bits and permissions. */
+    public int statMode() {
+        return type.formatBits() | permissions();
+    }
+
+    public boolean isDirectory() {
+        return type == FileType.DIRECTORY;
+    }
+
+    public boolean isRegular() {
+        return type == FileType.REGULAR;
+    }
+
+    public Attributes withSize(long newSize) {
+        return new Attributes(inode, type, mode, uid, gid, nlink, newSize, atimeNanos, mtimeNanos, ctimeNanos,
+                rdev, layout, symlinkTarget);
+    }
+}

@@ -1,0 +1,240 @@
+package io.mnemo.core.net;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.MessageLite;
+import io.mnemo.core.error.Errno;
+import io.mnemo.core.error.FsException;
+import io.mnemo.core.proto.Challenge;
+import io.mnemo.core.proto.ChallengeResponse;
+import io.mnemo.core.proto.HandshakeResult;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.io.Closeable;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * Pipelined requests to one peer over a few pooled connections. Each connection answers the
+ * server's challenge before it carries requests; a lost connection fails its pending calls
+ * with EIO and is replaced on the next call.
+ */
+public final class RpcClient implements Closeable {
+    private final EventLoopGroup group;
+    private final InetSocketAddress address;
+    private final ClusterSecret secret;
+    private final int maxFrameBytes;
+    private final long timeoutMillis;
+    private final AtomicReferenceArray<CompletableFuture<Connection>> connections;
+    private final AtomicInteger next = new AtomicInteger();
+    private final AtomicLong requestIds = new AtomicLong();
+    private volatile boolean closed;
+
+    public RpcClient(EventLoopGroup group, InetSocketAddress address, ClusterSecret secret, int connections,
+            int maxFrameBytes, long timeoutMillis) {
+        this.group = group;
+        this.address = address;
+        this.secret = secret;
+        this.maxFrameBytes = maxFrameBytes;
+        this.timeoutMillis = timeoutMillis;
+        this.connections = new AtomicReferenceArray<>(connections);
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    /** Sends a request; the returned frame's data must be released by the caller. Takes ownership of data. */
+    public CompletableFuture<Frame> call(FrameType type, MessageLite message, ByteBuf data) {
+        int slot = Math.floorMod(next.getAndIncrement(), connections.length());
+        return connection(slot).thenCompose(c -> c.send(type, message, data))
+                .whenComplete((f, e) -> {
+                    if (e != null && data.refCnt() > 0) {
+                        data.release();
+                    }
+                });
+    }
+
+    public CompletableFuture<Frame> call(FrameType type, MessageLite message) {
+        return call(type, message, Unpooled.EMPTY_BUFFER);
+    }
+
+    private CompletableFuture<Connection> connection(int slot) {
+        while (true) {
+            if (closed) {
+                return CompletableFuture.failedFuture(new FsException(Errno.EIO, "client closed"));
+            }
+            CompletableFuture<Connection> current = connections.get(slot);
+            if (current != null && !(current.isDone() && (current.isCompletedExceptionally() || !current.join().isOpen()))) {
+                return current;
+            }
+            CompletableFuture<Connection> fresh = new CompletableFuture<>();
+            if (connections.compareAndSet(slot, current, fresh)) {
+                connect(fresh);
+                return fresh;
+            }
+        }
+    }
+
+    private void connect(CompletableFuture<Connection> ready) {
+        Connection connection = new Connection(ready);
+        new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                                .addLast("decoder", new FrameDecoder(maxFrameBytes))
+                                .addLast("encoder", FrameEncoder.INSTANCE)
+                                .addLast("connection", connection);
+                    }
+                })
+                .connect(address)
+                .addListener(f -> {
+                    if (!f.isSuccess()) {
+                        ready.completeExceptionally(new FsException(Errno.ECONNREFUSED,
+                                "cannot connect to " + address + ": " + f.cause().getMessage()));
+                    }
+                });
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (int i = 0; i < connections.length(); i++) {
+            CompletableFuture<Connection> c = connections.getAndSet(i, null);
+            if (c != null) {
+                c.thenAccept(Connection::close);
+            }
+        }
+    }
+
+    /** One channel: the handshake, then responses matched to pending requests by id. */
+    private final class Connection extends SimpleChannelInboundHandler<Frame> {
+        private final CompletableFuture<Connection> ready;
+        private final Map<Long, CompletableFuture<Frame>> pending = new ConcurrentHashMap<>();
+        private volatile Channel channel;
+        private volatile boolean handshaken;
+
+        Connection(CompletableFuture<Connection> ready) {
+            super(false);
+            this.ready = ready;
+        }
+
+        boolean isOpen() {
+            return channel != null && channel.isActive();
+        }
+
+        CompletableFuture<Frame> send(FrameType type, MessageLite message, ByteBuf data) {
+            long id = requestIds.incrementAndGet();
+            CompletableFuture<Frame> response = new CompletableFuture<>();
+            pending.put(id, response);
+            if (!channel.isActive()) {
+                pending.remove(id);
+                data.release();
+                return CompletableFuture.failedFuture(lost());
+            }
+            channel.writeAndFlush(Frame.of(type, id, message, data)).addListener(f -> {
+                if (!f.isSuccess()) {
+                    fail(id, new FsException(Errno.EIO, "send to " + address + " failed: " + f.cause()));
+                }
+            });
+            return response.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).exceptionallyCompose(e -> {
+                pending.remove(id);
+                if (e instanceof TimeoutException) {
+                    return CompletableFuture.failedFuture(
+                            new FsException(Errno.ETIMEDOUT, "no answer from " + address + " in " + timeoutMillis + " ms"));
+                }
+                return CompletableFuture.failedFuture(e);
+            });
+        }
+
+        private void fail(long id, Throwable e) {
+            CompletableFuture<Frame> f = pending.remove(id);
+            if (f != null) {
+                f.completeExceptionally(e);
+            }
+        }
+
+        private FsException lost() {
+            return new FsException(Errno.EIO, "connection to " + address + " lost");
+        }
+
+        void close() {
+            if (channel != null) {
+                channel.close();
+            }
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            channel = ctx.channel();
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, Frame frame) throws Exception {
+            if (handshaken) {
+                CompletableFuture<Frame> f = pending.remove(frame.requestId());
+                if (f == null || !f.complete(frame)) {
+                    frame.release(); // timed out meanwhile
+                }
+                return;
+            }
+            frame.release();
+            switch (frame.type()) {
+                case CHALLENGE -> {
+                    byte[] nonce = frame.parse(Challenge.parser()).getNonce().toByteArray();
+                    ctx.writeAndFlush(Frame.of(FrameType.CHALLENGE_RESPONSE, 0,
+                            ChallengeResponse.newBuilder().setMac(ByteString.copyFrom(secret.mac(nonce))).build()));
+                }
+                case HANDSHAKE_RESULT -> {
+                    HandshakeResult result = frame.parse(HandshakeResult.parser());
+                    if (result.getErrno() == 0) {
+                        handshaken = true;
+                        ready.complete(this);
+                    } else {
+                        ready.completeExceptionally(new FsException(Errno.EACCES,
+                                address + " refused the connection: " + result.getMessage()));
+                        ctx.close();
+                    }
+                }
+                default -> {
+                    ready.completeExceptionally(new FsException(Errno.EPROTO, "unexpected " + frame.type() + " from " + address));
+                    ctx.close();
+                }
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            ready.completeExceptionally(new FsException(Errno.ECONNREFUSED, address + " closed the connection"));
+            for (Long id : pending.keySet()) {
+                fail(id, lost());
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}
