@@ -85,6 +85,14 @@ public final class Protos {
         return new DirEntry(Name.of(m.getName().toByteArray()), new InodeId(m.getInode()), fileType(m.getType()));
     }
 
+    public static io.mnemo.core.proto.Caller toMsg(io.mnemo.core.model.Caller c) {
+        return io.mnemo.core.proto.Caller.newBuilder().setUid(c.uid()).setGid(c.gid()).addAllGroups(c.groups()).build();
+    }
+
+    public static io.mnemo.core.model.Caller fromMsg(io.mnemo.core.proto.Caller m) {
+        return new io.mnemo.core.model.Caller(m.getUid(), m.getGid(), m.getGroupsList());
+    }
+
     /** Throws the error a response carries, if any. */
     public static void check(int errno, String message) throws FsException {
         if (errno != 0) {
