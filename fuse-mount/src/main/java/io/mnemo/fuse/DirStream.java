@@ -1,0 +1,86 @@
+package io.mnemo.fuse;
+
+import io.mnemo.core.client.DirListing;
+import io.mnemo.core.client.MnemoClient;
+import io.mnemo.core.error.FsException;
+import io.mnemo.core.model.DirEntry;
+import io.mnemo.core.model.FileType;
+import io.mnemo.core.model.InodeId;
+import io.mnemo.core.model.Name;
+import java.util.List;
+
+/**
+ * One open directory being listed. FUSE asks for entries from an offset; offset 1 is ".",
+ * 2 is "..", and entry {@code k} of the name-ordered stream is {@code k + 3}. Only the current
+ * page is held, so memory stays bounded however large the directory; a page is fetched from
+ * the last name returned, so entries added or removed meanwhile do not shift the others.
+ */
+final class DirStream {
+    /** Receives one entry; returns true when the kernel's buffer is full. */
+    @FunctionalInterface
+    interface Sink {
+        boolean add(String name, long inode, int formatBits, long nextOffset);
+    }
+
+    private final MnemoClient client;
+    private final InodeId dir;
+    private List<DirEntry> page = List.of();
+    private long pageStart; // stream index of page.get(0)
+    private boolean more = true;
+    private boolean loaded;
+
+    DirStream(MnemoClient client, InodeId dir) {
+        this.client = client;
+        this.dir = dir;
+    }
+
+    synchronized void fill(long offset, Sink sink) throws FsException {
+        int dirBits = FileType.DIRECTORY.formatBits();
+        if (offset < 1) {
+            if (sink.add(".", dir.value(), dirBits, 1)) {
+                return;
+            }
+            offset = 1;
+        }
+        if (offset < 2) {
+            if (sink.add("..", dir.value(), dirBits, 2)) {
+                return;
+            }
+            offset = 2;
+        }
+        long index = offset - 2;
+        while (true) {
+            if (!position(index)) {
+                return;
+            }
+            DirEntry e = page.get((int) (index - pageStart));
+            if (sink.add(e.name().toString(), e.inode().value(), e.type().formatBits(), index + 3)) {
+                return;
+            }
+            index++;
+        }
+    }
+
+    /** Makes {@code index} fall in the current page; false at the end of the directory. */
+    private boolean position(long index) throws FsException {
+        if (!loaded || index < pageStart) {
+            // First call, or a seek backwards (rewinddir): list again from the start.
+            load(null, 0);
+        }
+        while (index >= pageStart + page.size()) {
+            if (!more) {
+                return false;
+            }
+            load(page.isEmpty() ? null : page.get(page.size() - 1).name(), pageStart + page.size());
+        }
+        return true;
+    }
+
+    private void load(Name after, long start) throws FsException {
+        DirListing listing = client.readdir(dir, after, MnemoClient.READDIR_PAGE);
+        page = listing.entries();
+        more = listing.more() && !listing.entries().isEmpty();
+        pageStart = start;
+        loaded = true;
+    }
+}

@@ -1,0 +1,137 @@
+package io.mnemo.fuse;
+
+import io.mnemo.core.client.MnemoClient;
+import io.mnemo.core.error.Errno;
+import io.mnemo.core.error.FsException;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Mnemo file system mounted with FUSE. {@link #mount} returns once the kernel routes calls
+ * to us (checked with a probe, not a sleep); {@link #close} unmounts and waits for libfuse's
+ * loop to end.
+ */
+public final class FuseMount implements Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(FuseMount.class);
+    private static final long READY_TIMEOUT_MILLIS = 20_000;
+
+    private final Path mountPoint;
+    private final MnemoFuse fuse;
+    private final MountOptions options;
+    private final Thread loop;
+    private volatile Throwable loopFailure;
+
+    private FuseMount(Path mountPoint, MnemoFuse fuse, MountOptions options) {
+        this.mountPoint = mountPoint;
+        this.fuse = fuse;
+        this.options = options;
+        this.loop = Thread.ofPlatform().name("fuse-loop").daemon().unstarted(this::runLoop);
+    }
+
+    /**
+     * Mounts {@code client}'s file system at {@code mountPoint}, which must be an empty directory.
+     *
+     * @throws FsException ENOENT / ENOTDIR / ENOTEMPTY for a bad mount point, EIO or ETIMEDOUT when FUSE fails
+     */
+    public static FuseMount mount(MnemoClient client, Path mountPoint, MountOptions options)
+            throws FsException, InterruptedException {
+        Path target = mountPoint.toAbsolutePath().normalize();
+        requireEmptyDirectory(target);
+        MountProbe probe = new MountProbe();
+        FuseMount mount = new FuseMount(target, new MnemoFuse(client, options.entryTimeout(), probe), options);
+        mount.loop.start();
+        try {
+            probe.await(target, mount.loop::isAlive, READY_TIMEOUT_MILLIS);
+        } catch (FsException | InterruptedException e) {
+            mount.close();
+            Throwable cause = mount.loopFailure;
+            if (cause != null) {
+                throw new FsException(Errno.EIO, "cannot mount at " + target + ": " + cause.getMessage());
+            }
+            throw e;
+        }
+        return mount;
+    }
+
+    private void runLoop() {
+        try {
+            // Blocks in libfuse's multithreaded loop until the file system is unmounted.
+            fuse.mount(mountPoint, true, options.debug(), options.fuseArguments().toArray(String[]::new));
+        } catch (Throwable t) {
+            loopFailure = t;
+        }
+    }
+
+    public Path mountPoint() {
+        return mountPoint;
+    }
+
+    /** Blocks until the file system is unmounted, by {@link #close} or from outside (fusermount -u). */
+    public void awaitUnmounted() throws InterruptedException {
+        loop.join();
+    }
+
+    public boolean isMounted() {
+        return loop.isAlive();
+    }
+
+    @Override
+    public void close() {
+        if (loop.isAlive() || isListedInProcMounts()) {
+            fusermount("-u");
+            try {
+                loop.join(TimeUnit.SECONDS.toMillis(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (loop.isAlive() || isListedInProcMounts()) {
+                LOG.warn("{} is busy; detaching it lazily", mountPoint);
+                fusermount("-uz");
+            }
+        }
+    }
+
+    private void fusermount(String flag) {
+        try {
+            Process p = new ProcessBuilder("fusermount", flag, mountPoint.toString())
+                    .redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes()).trim();
+            if (p.waitFor() != 0 && isListedInProcMounts()) {
+                LOG.warn("fusermount {} {}: {}", flag, mountPoint, output);
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot run fusermount: {}", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private boolean isListedInProcMounts() {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/mounts"))) {
+            String needle = " " + mountPoint + " ";
+            return lines.anyMatch(l -> l.contains(needle));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void requireEmptyDirectory(Path target) throws FsException {
+        if (!Files.isDirectory(target)) {
+            throw new FsException(Files.exists(target) ? Errno.ENOTDIR : Errno.ENOENT,
+                    target + " is not a directory");
+        }
+        try (Stream<Path> entries = Files.list(target)) {
+            if (entries.findAny().isPresent()) {
+                throw new FsException(Errno.ENOTEMPTY, target + " is not empty");
+            }
+        } catch (IOException e) {
+            throw new FsException(Errno.EIO, "cannot list " + target + ": " + e.getMessage());
+        }
+    }
+}

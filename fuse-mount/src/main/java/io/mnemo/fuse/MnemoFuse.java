@@ -1,0 +1,324 @@
+package io.mnemo.fuse;
+
+import io.mnemo.core.client.FileHandle;
+import io.mnemo.core.client.MnemoClient;
+import io.mnemo.core.error.Errno;
+import io.mnemo.core.error.FsException;
+import io.mnemo.core.model.AttrChanges;
+import io.mnemo.core.model.Attributes;
+import io.mnemo.core.model.Caller;
+import io.mnemo.core.model.FileType;
+import io.mnemo.fuse.PathResolver.Parent;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import ru.serce.jnrfuse.FuseFillDir;
+import ru.serce.jnrfuse.FuseStubFS;
+import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.FuseContext;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
+import ru.serce.jnrfuse.struct.Statvfs;
+import ru.serce.jnrfuse.struct.Timespec;
+
+/**
+ * FUSE callbacks, each one line into {@link MnemoClient} through {@link FuseCall}. Callbacks
+ * arrive on many threads at once; all shared state lives in the client, the handle tables and
+ * the path resolver, which are safe for that.
+ */
+final class MnemoFuse extends FuseStubFS {
+    private static final int O_ACCMODE = 03;
+    private static final int O_EXCL = 0200;
+    private static final long UTIME_NOW = (1L << 30) - 1;
+    private static final long UTIME_OMIT = (1L << 30) - 2;
+    private static final long ID_UNCHANGED = 0xFFFFFFFFL;
+
+    private final MnemoClient client;
+    private final PathResolver paths;
+    private final MountProbe probe;
+    private final AtomicLong handleNumbers = new AtomicLong(1);
+    private final Handles<FileHandle> files = new Handles<>(handleNumbers);
+    private final Handles<DirStream> dirs = new Handles<>(handleNumbers);
+
+    MnemoFuse(MnemoClient client, Duration entryTimeout, MountProbe probe) {
+        this.client = client;
+        this.paths = new PathResolver(client, entryTimeout);
+        this.probe = probe;
+    }
+
+    @Override
+    protected String getFSName() {
+        return "mnemo";
+    }
+
+    @Override
+    public int getattr(String path, FileStat stat) {
+        return FuseCall.call("getattr", path, () -> {
+            probe.check(path);
+            StatFiller.fill(stat, paths.attributes(path));
+            return 0;
+        });
+    }
+
+    @Override
+    public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
+        return FuseCall.call("fgetattr", path, () -> {
+            FileHandle open = files.find(fi.fh.get());
+            StatFiller.fill(stat, client.getattr(open != null ? open.inode() : paths.inode(path)));
+            return 0;
+        });
+    }
+
+    @Override
+    public int readlink(String path, Pointer buf, long size) {
+        return FuseCall.call("readlink", path, () -> {
+            byte[] target = client.readlink(paths.inode(path)).getBytes(StandardCharsets.UTF_8);
+            int n = (int) Math.min(target.length, size - 1);
+            buf.put(0, target, 0, n);
+            buf.putByte(n, (byte) 0);
+            return 0;
+        });
+    }
+
+    @Override
+    public int mknod(String path, long mode, long rdev) {
+        return FuseCall.call("mknod", path, () -> {
+            Parent p = paths.parent(path);
+            client.mknod(p.dir(), p.name(), FileType.fromMode((int) mode), (int) mode, (int) rdev, caller());
+            return 0;
+        });
+    }
+
+    @Override
+    public int mkdir(String path, long mode) {
+        return FuseCall.call("mkdir", path, () -> {
+            Parent p = paths.parent(path);
+            client.mkdir(p.dir(), p.name(), (int) mode, caller());
+            return 0;
+        });
+    }
+
+    @Override
+    public int unlink(String path) {
+        return FuseCall.call("unlink", path, () -> {
+            Parent p = paths.parent(path);
+            client.unlink(p.dir(), p.name(), caller());
+            return 0;
+        });
+    }
+
+    @Override
+    public int rmdir(String path) {
+        return FuseCall.call("rmdir", path, () -> {
+            Parent p = paths.parent(path);
+            client.rmdir(p.dir(), p.name(), caller());
+            paths.forget(path);
+            return 0;
+        });
+    }
+
+    @Override
+    public int symlink(String target, String linkPath) {
+        return FuseCall.call("symlink", linkPath, () -> {
+            Parent p = paths.parent(linkPath);
+            client.symlink(p.dir(), p.name(), target, caller());
+            return 0;
+        });
+    }
+
+    @Override
+    public int rename(String from, String to) {
+        return FuseCall.call("rename", from, () -> {
+            Parent src = paths.parent(from);
+            Parent dst = paths.parent(to);
+            client.rename(src.dir(), src.name(), dst.dir(), dst.name(), 0, caller());
+            paths.forget(from);
+            paths.forget(to);
+            return 0;
+        });
+    }
+
+    @Override
+    public int link(String existing, String newPath) {
+        return FuseCall.call("link", newPath, () -> {
+            Parent p = paths.parent(newPath);
+            client.link(paths.inode(existing), p.dir(), p.name(), caller());
+            return 0;
+        });
+    }
+
+    @Override
+    public int chmod(String path, long mode) {
+        return FuseCall.call("chmod", path, () -> setattr(path, AttrChanges.NONE.withMode((int) mode)));
+    }
+
+    @Override
+    public int chown(String path, long uid, long gid) {
+        return FuseCall.call("chown", path, () -> setattr(path, AttrChanges.NONE.withOwner(
+                (uid & ID_UNCHANGED) == ID_UNCHANGED ? null : (int) uid,
+                (gid & ID_UNCHANGED) == ID_UNCHANGED ? null : (int) gid)));
+    }
+
+    @Override
+    public int truncate(String path, long size) {
+        return FuseCall.call("truncate", path, () -> setattr(path, AttrChanges.NONE.withSize(size)));
+    }
+
+    @Override
+    public int ftruncate(String path, long size, FuseFileInfo fi) {
+        return FuseCall.call("ftruncate", path, () -> {
+            client.setattr(files.get(fi.fh.get()).inode(), AttrChanges.NONE.withSize(size), caller());
+            return 0;
+        });
+    }
+
+    @Override
+    public int utimens(String path, Timespec[] times) {
+        return FuseCall.call("utimens", path, () -> {
+            AttrChanges changes = AttrChanges.NONE;
+            long aNs = times[0].tv_nsec.longValue();
+            if (aNs != UTIME_OMIT) {
+                changes = changes.withAtime(aNs == UTIME_NOW ? null : nanos(times[0]), aNs == UTIME_NOW);
+            }
+            long mNs = times[1].tv_nsec.longValue();
+            if (mNs != UTIME_OMIT) {
+                changes = changes.withMtime(mNs == UTIME_NOW ? null : nanos(times[1]), mNs == UTIME_NOW);
+            }
+            return setattr(path, changes);
+        });
+    }
+
+    @Override
+    public int create(String path, long mode, FuseFileInfo fi) {
+        return FuseCall.call("create", path, () -> {
+            Parent p = paths.parent(path);
+            int flags = fi.flags.get();
+            Attributes a = client.createFile(p.dir(), p.name(), (int) mode, (flags & O_EXCL) != 0, caller());
+            fi.fh.set(files.add(client.open(a.inode(), flags)));
+            return 0;
+        });
+    }
+
+    @Override
+    public int open(String path, FuseFileInfo fi) {
+        return FuseCall.call("open", path, () -> {
+            fi.fh.set(files.add(client.open(paths.inode(path), fi.flags.get())));
+            return 0;
+        });
+    }
+
+    @Override
+    public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+        return FuseCall.call("read", path, () -> {
+            byte[] data = client.read(files.get(fi.fh.get()), offset, (int) size);
+            buf.put(0, data, 0, data.length);
+            return data.length;
+        });
+    }
+
+    @Override
+    public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+        return FuseCall.call("write", path, () -> {
+            FileHandle handle = files.get(fi.fh.get());
+            if ((handle.flags() & O_ACCMODE) == 0) {
+                throw new FsException(Errno.EBADF, "file not open for writing");
+            }
+            byte[] data = new byte[(int) size];
+            buf.get(0, data, 0, data.length);
+            client.write(handle, offset, data, data.length);
+            return data.length;
+        });
+    }
+
+    @Override
+    public int statfs(String path, Statvfs stats) {
+        return FuseCall.call("statfs", path, () -> {
+            StatFiller.fill(stats, client.statfs());
+            return 0;
+        });
+    }
+
+    @Override
+    public int flush(String path, FuseFileInfo fi) {
+        return FuseCall.call("flush", path, () -> {
+            client.flush(files.get(fi.fh.get()));
+            return 0;
+        });
+    }
+
+    @Override
+    public int fsync(String path, int dataOnly, FuseFileInfo fi) {
+        return FuseCall.call("fsync", path, () -> {
+            client.fsync(files.get(fi.fh.get()));
+            return 0;
+        });
+    }
+
+    @Override
+    public int release(String path, FuseFileInfo fi) {
+        return FuseCall.call("release", path, () -> {
+            client.release(files.remove(fi.fh.get()));
+            return 0;
+        });
+    }
+
+    @Override
+    public int opendir(String path, FuseFileInfo fi) {
+        return FuseCall.call("opendir", path, () -> {
+            Attributes a = paths.attributes(path);
+            if (!a.isDirectory()) {
+                throw new FsException(Errno.ENOTDIR, path + " is not a directory");
+            }
+            fi.fh.set(dirs.add(new DirStream(client, a.inode())));
+            return 0;
+        });
+    }
+
+    @Override
+    public int readdir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
+        return FuseCall.call("readdir", path, () -> {
+            FileStat stat = new FileStat(Runtime.getSystemRuntime());
+            dirs.get(fi.fh.get()).fill(offset, (name, inode, formatBits, next) -> {
+                StatFiller.fillEntry(stat, inode, formatBits);
+                return filler.apply(buf, name, stat, next) != 0;
+            });
+            return 0;
+        });
+    }
+
+    @Override
+    public int releasedir(String path, FuseFileInfo fi) {
+        return FuseCall.call("releasedir", path, () -> {
+            dirs.remove(fi.fh.get());
+            return 0;
+        });
+    }
+
+    @Override
+    public int fsyncdir(String path, FuseFileInfo fi) {
+        return FuseCall.call("fsyncdir", path, () -> 0); // every namespace change is durable when acknowledged
+    }
+
+    @Override
+    public int access(String path, int mask) {
+        return FuseCall.call("access", path, () -> {
+            paths.attributes(path);
+            return 0;
+        });
+    }
+
+    private int setattr(String path, AttrChanges changes) throws FsException {
+        client.setattr(paths.inode(path), changes, caller());
+        return 0;
+    }
+
+    private Caller caller() {
+        FuseContext context = getContext();
+        return Caller.of(context.uid.intValue(), context.gid.intValue());
+    }
+
+    private static long nanos(Timespec t) {
+        return t.tv_sec.get() * 1_000_000_000L + t.tv_nsec.longValue();
+    }
+}
