@@ -1,0 +1,83 @@
+package io.mnemo.data.store;
+
+import io.mnemo.core.error.FsException;
+import io.mnemo.core.model.ChunkId;
+import io.mnemo.core.model.InodeId;
+import io.netty.buffer.ByteBuf;
+import java.io.Closeable;
+
+/**
+ * The chunks one data node holds: byte ranges addressed by {@link ChunkId}, with holes.
+ *
+ * <p>A chunk springs into existence at its first write and has a length: one past its last
+ * written byte. Nothing records which ranges were written, so a range never written inside the
+ * length reads as zeros and anything at or after the length is simply absent; the client turns
+ * absent bytes into zeros up to the file's length, which only the metadata server knows.
+ *
+ * <p>Every method is safe to call from many threads at once, on different chunks and on
+ * different ranges of the same chunk. Writes to overlapping ranges of one chunk at the same
+ * time leave either one's bytes in each position.
+ *
+ * <p>An implementation that keeps a checksum per block verifies it on read and fails the read
+ * with {@code EIO} on a mismatch; it never returns bytes it could not verify.
+ */
+public interface ChunkStore extends Closeable {
+
+    /**
+     * Writes {@code data}'s readable bytes at {@code offsetBytes} of the chunk, creating the chunk
+     * if needed (an empty write changes nothing); a write past the chunk's end leaves a hole.
+     * Does not release {@code data} and leaves its indexes alone. Not durable until {@link #sync}.
+     *
+     * @throws FsException {@code EINVAL} for a negative offset or a range past
+     *     {@link io.mnemo.core.model.Layout#MAX_CHUNK_SIZE}; {@code ENOSPC} when the disk or the
+     *     node's capacity is full; {@code EIO} for any other I/O failure, naming the chunk
+     */
+    void write(ChunkId chunk, long offsetBytes, ByteBuf data) throws FsException;
+
+    /**
+     * Reads up to {@code lengthBytes} from {@code offsetBytes}: the bytes present, which is fewer
+     * (possibly none) when the range reaches the chunk's end; a chunk that does not exist reads
+     * as empty. The caller owns, and must release, the returned buffer.
+     *
+     * @throws FsException {@code EINVAL} for a negative offset or length or a range past
+     *     {@link io.mnemo.core.model.Layout#MAX_CHUNK_SIZE}; {@code EIO} for an I/O failure or a
+     *     checksum mismatch, naming the chunk
+     */
+    ByteBuf read(ChunkId chunk, long offsetBytes, int lengthBytes) throws FsException;
+
+    /**
+     * Cuts chunk {@code index} of the inode to at most {@code lengthBytes} (never extends it; a
+     * length of 0 removes it) and removes every chunk of the inode with a higher index: what a
+     * file truncated to {@code index * chunkSize + lengthBytes} keeps on this node. Not durable
+     * until {@link #sync}.
+     *
+     * @throws FsException {@code EINVAL} for a negative index or length; {@code EIO} for an I/O
+     *     failure, naming the inode
+     */
+    void truncateChunks(InodeId inode, long index, long lengthBytes) throws FsException;
+
+    /**
+     * Removes every chunk of the inode; an inode with no chunks here is not an error.
+     *
+     * @throws FsException {@code EIO} for an I/O failure, naming the inode
+     */
+    void deleteChunks(InodeId inode) throws FsException;
+
+    /**
+     * Makes every write and truncation of the inode's chunks that completed before this call
+     * durable (fdatasync), together with the directory entries of chunks it created or removed.
+     *
+     * @throws FsException {@code EIO} when the disk could not make them durable, naming the chunk
+     */
+    void sync(InodeId inode) throws FsException;
+
+    /** Bytes the chunks occupy: the sum of their lengths, holes included. */
+    long usedBytes();
+
+    /** Bytes this node offers: its configured capacity, or the size of the disk under it. */
+    long capacityBytes();
+
+    /** Closes open files; calls after this fail with {@code EIO}. Does not make anything durable. */
+    @Override
+    void close();
+}
