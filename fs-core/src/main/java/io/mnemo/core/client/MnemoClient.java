@@ -12,6 +12,7 @@ import io.mnemo.core.model.InodeId;
 import io.mnemo.core.model.Name;
 import io.mnemo.core.net.FrameDecoder;
 import io.mnemo.core.net.RpcClient;
+import io.mnemo.core.proto.ClusterInfoReq;
 import io.mnemo.core.proto.CommitLengthReq;
 import io.mnemo.core.proto.CreateReq;
 import io.mnemo.core.proto.DirEntryMsg;
@@ -20,6 +21,7 @@ import io.mnemo.core.proto.GetattrReq;
 import io.mnemo.core.proto.LinkReq;
 import io.mnemo.core.proto.LookupReq;
 import io.mnemo.core.proto.MetaRequest;
+import io.mnemo.core.proto.NodeMsg;
 import io.mnemo.core.proto.Protos;
 import io.mnemo.core.proto.ReaddirReq;
 import io.mnemo.core.proto.RenameReq;
@@ -231,6 +233,17 @@ public final class MnemoClient implements Closeable {
     public FsStats statfs() throws FsException {
         StatfsReply s = meta.call(request().setStatfs(StatfsReq.getDefaultInstance()).build()).getStatfs();
         return new FsStats(s.getCapacityBytes(), s.getUsedBytes(), s.getInodes());
+    }
+
+    /** The data nodes registered with the cluster manager. */
+    public List<DataNodeInfo> dataNodes() throws FsException {
+        List<DataNodeInfo> nodes = new ArrayList<>();
+        for (NodeMsg n : meta.call(request().setClusterInfo(ClusterInfoReq.getDefaultInstance()).build())
+                .getClusterInfo().getNodesList()) {
+            nodes.add(new DataNodeInfo(n.getNodeId(), n.getHost() + ":" + n.getPort(), n.getCapacityBytes(),
+                    n.getUsedBytes(), n.getAlive()));
+        }
+        return nodes;
     }
 
     /** Resolves an absolute path from the root without following symlinks. */

@@ -1,5 +1,7 @@
 package io.mnemo.core.net;
 
+import io.mnemo.core.error.Errno;
+import io.mnemo.core.error.FsException;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -44,7 +46,7 @@ public final class RpcServer implements Closeable {
      * @param threads how many requests are handled at once
      */
     public static RpcServer start(String name, InetSocketAddress address, ClusterSecret secret, FrameType requestType,
-            RequestHandler handler, int threads, int maxFrameBytes) throws InterruptedException {
+            RequestHandler handler, int threads, int maxFrameBytes) throws FsException, InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         ExecutorService executor = Executors.newFixedThreadPool(threads,
                 Thread.ofPlatform().name(name + "-handler-", 0).daemon().factory());
@@ -65,10 +67,13 @@ public final class RpcServer implements Closeable {
         try {
             Channel channel = bootstrap.bind(address).sync().channel();
             return new RpcServer(group, executor, channel);
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (Exception e) { // bind() throws BindException undeclared
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             executor.shutdownNow();
-            throw e;
+            if (e instanceof InterruptedException ie) {
+                throw ie;
+            }
+            throw new FsException(Errno.EIO, "cannot listen on " + address + ": " + e.getMessage(), e);
         }
     }
 
@@ -79,8 +84,15 @@ public final class RpcServer implements Closeable {
     @Override
     public void close() {
         serverChannel.close().awaitUninterruptibly();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        // Let requests already being served finish their disk I/O rather than interrupting it.
+        executor.shutdown();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         executor.shutdownNow();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 
     private static final class Dispatch extends SimpleChannelInboundHandler<Frame> {
