@@ -1,0 +1,95 @@
+package io.mnemo.meta;
+
+import io.mnemo.core.model.Layout;
+import io.mnemo.core.net.ClusterSecret;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a metadata server runs.
+ *
+ * @param dir all state: {@code db/} (RocksDB), {@code raft/} (Ratis log and snapshots), {@code LOCK}
+ * @param host address both endpoints bind to (loopback unless told otherwise)
+ * @param port metadata RPC port; 0 picks a free one (see {@link MetaServer#address()})
+ * @param raftPort Raft (gRPC) port; 0 picks a free one
+ * @param secret the cluster secret every connection proves
+ * @param defaultChunkSizeBytes chunk size of new files: a power of two from 64 KiB to 64 MiB
+ * @param defaultStripeCount chains a new file stripes over; 0 means every chain
+ * @param nodeLease how long a data node counts as alive after its last heartbeat
+ * @param gcInterval pause between rounds of deleting orphaned chunks
+ * @param snapshotEveryEntries Raft entries between snapshots (which let the log be purged)
+ */
+public record MetaConfig(
+        Path dir,
+        String host,
+        int port,
+        int raftPort,
+        ClusterSecret secret,
+        int defaultChunkSizeBytes,
+        int defaultStripeCount,
+        Duration nodeLease,
+        Duration gcInterval,
+        long snapshotEveryEntries) {
+
+    public static final String LOOPBACK = "127.0.0.1";
+    public static final Duration DEFAULT_NODE_LEASE = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_GC_INTERVAL = Duration.ofSeconds(1);
+    public static final long DEFAULT_SNAPSHOT_EVERY_ENTRIES = 100_000;
+
+    public MetaConfig {
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(secret, "secret");
+        Objects.requireNonNull(nodeLease, "nodeLease");
+        Objects.requireNonNull(gcInterval, "gcInterval");
+        if (port < 0 || port > 0xFFFF || raftPort < 0 || raftPort > 0xFFFF) {
+            throw new IllegalArgumentException("ports must be 0..65535: " + port + ", " + raftPort);
+        }
+        if (defaultChunkSizeBytes < Layout.MIN_CHUNK_SIZE || defaultChunkSizeBytes > Layout.MAX_CHUNK_SIZE
+                || Integer.bitCount(defaultChunkSizeBytes) != 1) {
+            throw new IllegalArgumentException("chunk size must be a power of two from 64K to 64M: "
+                    + defaultChunkSizeBytes);
+        }
+        if (defaultStripeCount < 0) {
+            throw new IllegalArgumentException("stripe count must be >= 0 (0: all chains): " + defaultStripeCount);
+        }
+        if (nodeLease.isNegative() || nodeLease.isZero() || gcInterval.isNegative() || gcInterval.isZero()) {
+            throw new IllegalArgumentException("node lease and gc interval must be positive");
+        }
+        if (snapshotEveryEntries < 1) {
+            throw new IllegalArgumentException("snapshotEveryEntries must be positive");
+        }
+    }
+
+    /** Loopback, free ports, 4 MiB chunks over every chain, 5 s leases, a GC round every second. */
+    public static MetaConfig defaults(Path dir, ClusterSecret secret) {
+        return new MetaConfig(dir, LOOPBACK, 0, 0, secret, Layout.DEFAULT_CHUNK_SIZE, 0, DEFAULT_NODE_LEASE,
+                DEFAULT_GC_INTERVAL, DEFAULT_SNAPSHOT_EVERY_ENTRIES);
+    }
+
+    public MetaConfig withPorts(int newPort, int newRaftPort) {
+        return new MetaConfig(dir, host, newPort, newRaftPort, secret, defaultChunkSizeBytes, defaultStripeCount,
+                nodeLease, gcInterval, snapshotEveryEntries);
+    }
+
+    public MetaConfig withLayout(int chunkSizeBytes, int stripeCount) {
+        return new MetaConfig(dir, host, port, raftPort, secret, chunkSizeBytes, stripeCount, nodeLease, gcInterval,
+                snapshotEveryEntries);
+    }
+
+    public MetaConfig withNodeLease(Duration lease) {
+        return new MetaConfig(dir, host, port, raftPort, secret, defaultChunkSizeBytes, defaultStripeCount, lease,
+                gcInterval, snapshotEveryEntries);
+    }
+
+    public MetaConfig withGcInterval(Duration interval) {
+        return new MetaConfig(dir, host, port, raftPort, secret, defaultChunkSizeBytes, defaultStripeCount, nodeLease,
+                interval, snapshotEveryEntries);
+    }
+
+    public MetaConfig withSnapshotEveryEntries(long entries) {
+        return new MetaConfig(dir, host, port, raftPort, secret, defaultChunkSizeBytes, defaultStripeCount, nodeLease,
+                gcInterval, entries);
+    }
+}

@@ -1,0 +1,145 @@
+package io.mnemo.meta;
+
+import io.mnemo.core.error.Errno;
+import io.mnemo.core.error.FsException;
+import io.mnemo.core.model.FileType;
+import io.mnemo.core.model.InodeId;
+import io.mnemo.core.net.Frame;
+import io.mnemo.core.net.Reply;
+import io.mnemo.core.net.RequestHandler;
+import io.mnemo.core.proto.MetaCommand;
+import io.mnemo.core.proto.MetaRequest;
+import io.mnemo.core.proto.MetaResponse;
+import io.mnemo.core.proto.Protos;
+import io.mnemo.core.proto.RegisterNodeReply;
+import io.mnemo.core.proto.RegisterNodeReq;
+import io.mnemo.meta.cluster.LayoutPolicy;
+import io.mnemo.meta.cluster.NodeRegistry;
+import io.mnemo.meta.ops.GetattrOp;
+import io.mnemo.meta.ops.LookupOp;
+import io.mnemo.meta.ops.ReaddirOp;
+import io.mnemo.meta.ops.Replies;
+import io.mnemo.meta.raft.Proposer;
+import io.mnemo.meta.store.ReadView;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves metadata requests on the leader. Reads go straight to the store; mutations become
+ * {@link MetaCommand}s carrying everything apply must not choose itself (the time, a new inode
+ * id, a new file's layout) and are proposed through Raft. Permissions are not checked yet: every
+ * caller acts as root, but owns what it creates.
+ */
+final class MetaRequestHandler implements RequestHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(MetaRequestHandler.class);
+
+    private final ReadView store;
+    private final Proposer proposer;
+    private final InodeAllocator inodes;
+    private final LayoutPolicy layouts;
+    private final NodeRegistry nodes;
+    private final InstantSource clock;
+
+    MetaRequestHandler(ReadView store, Proposer proposer, InodeAllocator inodes, LayoutPolicy layouts,
+            NodeRegistry nodes, InstantSource clock) {
+        this.store = store;
+        this.proposer = proposer;
+        this.inodes = inodes;
+        this.layouts = layouts;
+        this.nodes = nodes;
+        this.clock = clock;
+    }
+
+    @Override
+    public CompletableFuture<Reply> handle(Frame frame) {
+        MetaRequest request;
+        try {
+            request = frame.parse(MetaRequest.parser());
+        } catch (FsException e) {
+            return CompletableFuture.completedFuture(Reply.of(Replies.error(e)));
+        } finally {
+            frame.release();
+        }
+        CompletableFuture<MetaResponse> response;
+        try {
+            response = serve(request);
+        } catch (FsException e) {
+            response = CompletableFuture.completedFuture(Replies.error(e));
+        } catch (RuntimeException e) {
+            response = CompletableFuture.failedFuture(e);
+        }
+        return response.exceptionally(MetaRequestHandler::failure).thenApply(Reply::of);
+    }
+
+    /** The response to one request; a POSIX failure may also be thrown as FsException. */
+    CompletableFuture<MetaResponse> serve(MetaRequest req) throws FsException {
+        return switch (req.getOpCase()) {
+            case LOOKUP -> done(LookupOp.run(store, req.getLookup()));
+            case GETATTR -> done(GetattrOp.run(store, req.getGetattr()));
+            case READDIR -> done(ReaddirOp.run(store, req.getReaddir()));
+            case STATFS -> done(MetaResponse.newBuilder().setStatfs(nodes.statfs()).build());
+            case CLUSTER_INFO -> done(MetaResponse.newBuilder().setClusterInfo(nodes.clusterInfo()).build());
+            case CREATE -> proposer.propose(create(req));
+            case UNLINK -> proposer.propose(command(req).setUnlink(req.getUnlink()).build());
+            case RENAME -> proposer.propose(command(req).setRename(req.getRename()).build());
+            case LINK -> proposer.propose(command(req).setLink(req.getLink()).build());
+            case SETATTR -> proposer.propose(command(req).setSetattr(req.getSetattr()).build());
+            case COMMIT_LENGTH -> proposer.propose(command(req).setCommitLength(req.getCommitLength()).build());
+            case REGISTER_NODE -> register(req);
+            case OP_NOT_SET -> throw new FsException(Errno.EINVAL, "request without an operation");
+        };
+    }
+
+    private MetaCommand create(MetaRequest req) {
+        InodeId id = inodes.next();
+        MetaCommand.Builder cmd = command(req).setNewInode(id.value()).setCreate(req.getCreate());
+        if (req.getCreate().getType() == FileType.REGULAR.ordinal()) {
+            // Without chains the command goes without a layout: apply answers ENOSPC unless the file exists.
+            layouts.choose(id).ifPresent(layout -> cmd.setNewLayout(Protos.toMsg(layout)));
+        }
+        return cmd.build();
+    }
+
+    private CompletableFuture<MetaResponse> register(MetaRequest req) {
+        RegisterNodeReq node = req.getRegisterNode();
+        OptionalInt known = nodes.renewIfRegistered(node);
+        if (known.isPresent()) {
+            return done(registered(known.getAsInt()));
+        }
+        return proposer.propose(command(req).setRegisterNode(node).build()).thenApply(response -> {
+            if (response.getErrno() == 0) {
+                nodes.renew(response.getRegisterNode().getNodeId(), node);
+            }
+            return response;
+        });
+    }
+
+    private MetaCommand.Builder command(MetaRequest req) {
+        Instant now = clock.instant();
+        return MetaCommand.newBuilder()
+                .setNowNs(now.getEpochSecond() * 1_000_000_000L + now.getNano())
+                .setCaller(req.getCaller());
+    }
+
+    private static MetaResponse registered(int nodeId) {
+        return MetaResponse.newBuilder().setRegisterNode(RegisterNodeReply.newBuilder().setNodeId(nodeId)).build();
+    }
+
+    private static CompletableFuture<MetaResponse> done(MetaResponse response) {
+        return CompletableFuture.completedFuture(response);
+    }
+
+    private static MetaResponse failure(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof FsException fs) {
+            return Replies.error(fs);
+        }
+        LOG.error("metadata request failed", cause);
+        return Replies.error(new FsException(Errno.EIO, "metadata server error: " + cause));
+    }
+}

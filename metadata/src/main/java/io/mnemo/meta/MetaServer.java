@@ -1,0 +1,218 @@
+package io.mnemo.meta;
+
+import io.mnemo.core.error.Errno;
+import io.mnemo.core.error.FsException;
+import io.mnemo.core.model.FileType;
+import io.mnemo.core.model.InodeId;
+import io.mnemo.core.net.FrameType;
+import io.mnemo.core.net.RpcServer;
+import io.mnemo.core.proto.CreateReq;
+import io.mnemo.core.proto.MetaCommand;
+import io.mnemo.core.proto.MetaResponse;
+import io.mnemo.meta.cluster.LayoutPolicy;
+import io.mnemo.meta.cluster.NodeRegistry;
+import io.mnemo.meta.gc.ChunkCollector;
+import io.mnemo.meta.gc.DataNodeClients;
+import io.mnemo.meta.raft.MetaRaft;
+import io.mnemo.meta.raft.RaftSettings;
+import io.mnemo.meta.store.MetaStore;
+import io.mnemo.meta.store.Schema;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A metadata server: the namespace store, its single-peer Raft group, the cluster manager,
+ * the chunk collector and the metadata RPC endpoint, started together and closed together.
+ * Everything lives under {@link MetaConfig#dir()}, which one process at a time may use; a
+ * restart on the same directory finds every acknowledged change.
+ */
+public final class MetaServer implements Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(MetaServer.class);
+    private static final int RPC_THREADS = 8;
+    private static final int MAX_FRAME_BYTES = 8 << 20;
+    private static final long DATA_NODE_TIMEOUT_MILLIS = 10_000;
+    private static final Duration LEADER_TIMEOUT = Duration.ofSeconds(30);
+
+    private final MetaConfig config;
+    private final FileChannel lockChannel;
+    private final MetaStore store;
+    private final MetaRaft raft;
+    private final DataNodeClients dataNodes;
+    private final ChunkCollector collector;
+    private final RpcServer rpc;
+    private boolean closed;
+
+    private MetaServer(MetaConfig config, FileChannel lockChannel, MetaStore store, MetaRaft raft,
+            DataNodeClients dataNodes, ChunkCollector collector, RpcServer rpc) {
+        this.config = config;
+        this.lockChannel = lockChannel;
+        this.store = store;
+        this.raft = raft;
+        this.dataNodes = dataNodes;
+        this.collector = collector;
+        this.rpc = rpc;
+    }
+
+    /**
+     * Opens (or creates) the state in {@code config.dir()}, replays the Raft log into the store,
+     * formats an empty namespace, and starts serving.
+     *
+     * @throws FsException EBUSY if another process (or server) uses the directory
+     */
+    public static MetaServer start(MetaConfig config) throws IOException {
+        Files.createDirectories(config.dir());
+        Deque<AutoCloseable> opened = new ArrayDeque<>();
+        try {
+            FileChannel lock = lock(config.dir());
+            opened.push(lock);
+            MetaStore store = MetaStore.open(config.dir().resolve("db"));
+            opened.push(new FlushingClose(store));
+            MetaRaft raft = MetaRaft.start(store, new RaftSettings(config.dir().resolve("raft"), config.host(),
+                    config.raftPort(), config.snapshotEveryEntries(), LEADER_TIMEOUT));
+            opened.push(raft);
+            InstantSource clock = InstantSource.system();
+            formatIfEmpty(store, raft, clock.instant());
+
+            NodeRegistry registry = new NodeRegistry(store, config.nodeLease(), System::nanoTime);
+            LayoutPolicy layouts = new LayoutPolicy(store, registry, config.defaultChunkSizeBytes(),
+                    config.defaultStripeCount());
+            DataNodeClients dataNodes = new DataNodeClients(config.secret(), DATA_NODE_TIMEOUT_MILLIS);
+            opened.push(dataNodes);
+            ChunkCollector collector = new ChunkCollector(store, registry, raft, dataNodes);
+            opened.push(collector);
+            MetaRequestHandler handler = new MetaRequestHandler(store, raft, InodeAllocator.from(store), layouts,
+                    registry, clock);
+            RpcServer rpc = RpcServer.start("meta", new InetSocketAddress(config.host(), config.port()),
+                    config.secret(), FrameType.META_REQUEST, handler, RPC_THREADS, MAX_FRAME_BYTES);
+            collector.start(config.gcInterval());
+            MetaServer server = new MetaServer(config, lock, store, raft, dataNodes, collector, rpc);
+            LOG.info("metadata server serving {} from {}", rpc.address(), config.dir());
+            return server;
+        } catch (IOException | RuntimeException e) {
+            closeAll(opened, e);
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            FsException failure = new FsException(Errno.EIO, "interrupted while starting the metadata server");
+            closeAll(opened, failure);
+            throw failure;
+        }
+    }
+
+    public InetSocketAddress address() {
+        return rpc.address();
+    }
+
+    public MetaConfig config() {
+        return config;
+    }
+
+    /**
+     * Stops serving, stops the Raft peer (after it has applied every committed entry), flushes and
+     * closes the store, and releases the directory.
+     */
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Deque<AutoCloseable> parts = new ArrayDeque<>();
+        parts.push(lockChannel);
+        parts.push(new FlushingClose(store));
+        parts.push(raft);
+        parts.push(dataNodes);
+        parts.push(collector);
+        parts.push(rpc);
+        IOException failure = null;
+        for (AutoCloseable part : parts) {
+            try {
+                part.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new IOException("closing the metadata server failed", e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static FileChannel lock(Path dir) throws IOException {
+        Path file = dir.resolve("LOCK");
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            channel.close();
+            throw new FsException(Errno.EBUSY, "metadata directory " + dir + " is in use by another metadata server");
+        }
+        return channel;
+    }
+
+    /** The first start proposes the root directory through Raft, so that replicas format identically. */
+    private static void formatIfEmpty(MetaStore store, MetaRaft raft, Instant now) throws IOException,
+            InterruptedException {
+        if (store.get(Schema.INODE, InodeId.ROOT).isPresent()) {
+            return;
+        }
+        MetaCommand format = MetaCommand.newBuilder()
+                .setNowNs(now.getEpochSecond() * 1_000_000_000L + now.getNano())
+                .setNewInode(InodeId.ROOT.value())
+                .setCreate(CreateReq.newBuilder().setParent(0).setType(FileType.DIRECTORY.ordinal()).setMode(0755))
+                .build();
+        try {
+            MetaResponse response = raft.propose(format).get();
+            if (response.getErrno() != 0) {
+                throw new FsException(Errno.fromCode(response.getErrno()), "formatting failed: " + response.getMessage());
+            }
+            LOG.info("formatted a new namespace in {}", store.dir());
+        } catch (ExecutionException e) {
+            throw new FsException(Errno.EIO, "formatting failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private static void closeAll(Deque<AutoCloseable> opened, Exception failure) {
+        for (AutoCloseable c : opened) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                failure.addSuppressed(e);
+            }
+        }
+    }
+
+    /** Closing the store on a clean shutdown: flush first, so the next start replays nothing. */
+    private record FlushingClose(MetaStore store) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                store.flush();
+            } finally {
+                store.close();
+            }
+        }
+    }
+}

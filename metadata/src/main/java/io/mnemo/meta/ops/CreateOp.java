@@ -1,0 +1,139 @@
+package io.mnemo.meta.ops;
+
+import io.mnemo.core.error.Errno;
+import io.mnemo.core.error.FsException;
+import io.mnemo.core.model.Attributes;
+import io.mnemo.core.model.FileType;
+import io.mnemo.core.model.InodeId;
+import io.mnemo.core.model.Layout;
+import io.mnemo.core.model.Name;
+import io.mnemo.core.proto.CreateReq;
+import io.mnemo.core.proto.MetaCommand;
+import io.mnemo.core.proto.MetaResponse;
+import io.mnemo.core.proto.Protos;
+import io.mnemo.meta.store.Dentry;
+import io.mnemo.meta.store.DentryKey;
+import io.mnemo.meta.store.Inode;
+import io.mnemo.meta.store.Schema;
+import io.mnemo.meta.store.Txn;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * create, mkdir, symlink, mknod (fifo, devices, sockets): a new inode named {@code name} in
+ * {@code parent}, with the id, owner, time and (for a regular file) layout the command carries.
+ * The parent's mtime and ctime change; a new directory adds one link to its parent.
+ *
+ * <p>A non-exclusive create of a name that exists answers the existing inode (open with
+ * {@code O_CREAT}), or EISDIR if it is a directory. Errors: ENOENT (no parent, empty symlink
+ * target), ENOTDIR, EEXIST, EISDIR, EINVAL (bad name or type), ENAMETOOLONG, ENOSPC (a regular
+ * file without a layout: no data nodes).
+ *
+ * <p>Formatting is a create too: {@code parent} 0 with {@code new_inode} 1 makes the root
+ * directory, once.
+ */
+public final class CreateOp {
+    private CreateOp() {}
+
+    public static MetaResponse apply(Txn txn, MetaCommand cmd) throws FsException {
+        CreateReq req = cmd.getCreate();
+        if (req.getParent() == 0) {
+            return formatRoot(txn, cmd);
+        }
+        Namespace ns = new Namespace(txn);
+        Name name = Namespace.name(req.getName());
+        FileType type = type(req.getType());
+        Inode parent = ns.inode(req.getParent()).requireDirectory();
+        Optional<Dentry> existing = ns.entry(parent.id(), name);
+        if (existing.isPresent()) {
+            return existing(ns, req, type, existing.get(), name);
+        }
+        InodeId id = newInodeId(txn, cmd);
+        long now = cmd.getNowNs();
+        Layout layout = null;
+        String target = null;
+        long size = 0;
+        switch (type) {
+            case REGULAR -> {
+                if (!cmd.hasNewLayout()) {
+                    throw new FsException(Errno.ENOSPC, "no data nodes registered");
+                }
+                layout = layout(cmd);
+            }
+            case SYMLINK -> {
+                target = req.getSymlinkTarget();
+                if (target.isEmpty()) {
+                    throw new FsException(Errno.ENOENT, "empty symlink target");
+                }
+                size = target.getBytes(StandardCharsets.UTF_8).length;
+            }
+            default -> { }
+        }
+        boolean dir = type == FileType.DIRECTORY;
+        int mode = type == FileType.SYMLINK ? 0777 : req.getMode() & 07777;
+        int rdev = type == FileType.CHAR_DEVICE || type == FileType.BLOCK_DEVICE ? req.getRdev() : 0;
+        Inode inode = new Inode(new Attributes(id, type, mode, cmd.getCaller().getUid(), cmd.getCaller().getGid(),
+                dir ? 2 : 1, size, now, now, now, rdev, layout, target), dir ? parent.id() : null);
+
+        txn.put(Schema.INODE, id, inode);
+        txn.put(Schema.DENTRY, new DentryKey(parent.id(), name), new Dentry(id, type));
+        Inode updatedParent = parent.withContentsChanged(now);
+        txn.put(Schema.INODE, parent.id(), dir ? updatedParent.withNlink(parent.nlink() + 1) : updatedParent);
+        Links.created(txn, inode);
+        return Replies.attr(inode);
+    }
+
+    private static MetaResponse existing(Namespace ns, CreateReq req, FileType type, Dentry entry, Name name)
+            throws FsException {
+        if (req.getExclusive() || type != FileType.REGULAR) {
+            throw new FsException(Errno.EEXIST, "'" + name + "' exists");
+        }
+        Inode inode = ns.inode(entry.child()).requireNotDirectory();
+        return Replies.attr(inode);
+    }
+
+    private static MetaResponse formatRoot(Txn txn, MetaCommand cmd) throws FsException {
+        CreateReq req = cmd.getCreate();
+        if (cmd.getNewInode() != InodeId.ROOT.value() || req.getType() != FileType.DIRECTORY.ordinal()) {
+            throw new FsException(Errno.EINVAL, "parent 0 only formats the root directory");
+        }
+        if (txn.get(Schema.INODE, InodeId.ROOT).isPresent()) {
+            throw new FsException(Errno.EEXIST, "the namespace is already formatted");
+        }
+        long now = cmd.getNowNs();
+        Inode root = new Inode(new Attributes(InodeId.ROOT, FileType.DIRECTORY, req.getMode() & 07777,
+                cmd.getCaller().getUid(), cmd.getCaller().getGid(), 2, 0, now, now, now, 0, null, null), InodeId.ROOT);
+        txn.put(Schema.INODE, InodeId.ROOT, root);
+        txn.put(Schema.FORMAT_VERSION_CELL, Schema.FORMAT_VERSION);
+        Links.created(txn, root);
+        return Replies.attr(root);
+    }
+
+    private static InodeId newInodeId(Txn txn, MetaCommand cmd) throws FsException {
+        if (cmd.getNewInode() <= InodeId.ROOT.value()) {
+            throw new FsException(Errno.EINVAL, "command carries no new inode id");
+        }
+        InodeId id = new InodeId(cmd.getNewInode());
+        if (txn.get(Schema.INODE, id).isPresent()) {
+            // The leader allocates ids above every id ever applied; a clash means it did not.
+            throw new FsException(Errno.EIO, id + " is already in use");
+        }
+        return id;
+    }
+
+    private static FileType type(int ordinal) throws FsException {
+        try {
+            return Protos.fileType(ordinal);
+        } catch (IllegalArgumentException e) {
+            throw new FsException(Errno.EINVAL, e.getMessage());
+        }
+    }
+
+    private static Layout layout(MetaCommand cmd) throws FsException {
+        try {
+            return Protos.fromMsg(cmd.getNewLayout());
+        } catch (IllegalArgumentException e) {
+            throw new FsException(Errno.EINVAL, "bad layout: " + e.getMessage());
+        }
+    }
+}

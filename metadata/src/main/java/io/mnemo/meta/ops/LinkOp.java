@@ -1,0 +1,49 @@
+package io.mnemo.meta.ops;
+
+import io.mnemo.core.error.Errno;
+import io.mnemo.core.error.FsException;
+import io.mnemo.core.model.Name;
+import io.mnemo.core.proto.LinkReq;
+import io.mnemo.core.proto.MetaCommand;
+import io.mnemo.core.proto.MetaResponse;
+import io.mnemo.meta.store.Dentry;
+import io.mnemo.meta.store.DentryKey;
+import io.mnemo.meta.store.Inode;
+import io.mnemo.meta.store.Schema;
+import io.mnemo.meta.store.Txn;
+
+/**
+ * link: a new entry {@code new_name} in {@code new_parent} for an existing non-directory.
+ * The inode gains a link and a new ctime; the directory a new mtime and ctime.
+ *
+ * <p>Errors: ENOENT, ENOTDIR, EEXIST, EPERM (a directory), EMLINK, EINVAL (bad name).
+ */
+public final class LinkOp {
+    /** Linux's limit for most file systems (ext4: 65000). */
+    static final int MAX_LINKS = 65000;
+
+    private LinkOp() {}
+
+    public static MetaResponse apply(Txn txn, MetaCommand cmd) throws FsException {
+        LinkReq req = cmd.getLink();
+        Namespace ns = new Namespace(txn);
+        Name name = Namespace.name(req.getNewName());
+        Inode inode = ns.inode(req.getInode());
+        if (inode.isDirectory()) {
+            throw new FsException(Errno.EPERM, "cannot hard-link a directory");
+        }
+        Inode dir = ns.inode(req.getNewParent()).requireDirectory();
+        if (ns.entry(dir.id(), name).isPresent()) {
+            throw new FsException(Errno.EEXIST, "'" + name + "' exists");
+        }
+        if (inode.nlink() >= MAX_LINKS) {
+            throw new FsException(Errno.EMLINK, inode.id() + " has too many links");
+        }
+        long now = cmd.getNowNs();
+        Inode linked = inode.withNlink(inode.nlink() + 1).withCtime(now);
+        txn.put(Schema.DENTRY, new DentryKey(dir.id(), name), new Dentry(inode.id(), inode.type()));
+        txn.put(Schema.INODE, inode.id(), linked);
+        txn.put(Schema.INODE, dir.id(), dir.withContentsChanged(now));
+        return Replies.attr(linked);
+    }
+}

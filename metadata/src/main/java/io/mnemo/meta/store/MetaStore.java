@@ -1,0 +1,232 @@
+package io.mnemo.meta.store;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.Checkpoint;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.InfoLogLevel;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The RocksDB database that holds the namespace; the only class that touches RocksDB.
+ *
+ * <p>RocksDB's write-ahead log is off: the Raft log is the write-ahead log, and every commit
+ * records the Raft index it applied. Memtables are therefore lost on a crash, and also on a
+ * {@link #close()} without {@link #flush()}: closing never flushes on its own, so that what
+ * survives is exactly what was flushed and the Raft log replays the rest. Flushes are atomic
+ * across column families, so a flushed state is always the state after some whole entry.
+ */
+public final class MetaStore implements ReadView, Closeable {
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private final Path dir;
+    private final RocksDB db;
+    private final DBOptions dbOptions;
+    private final ColumnFamilyOptions familyOptions;
+    private final BloomFilter bloomFilter;
+    private final List<ColumnFamilyHandle> handles;
+    private final Map<String, ColumnFamilyHandle> families;
+    private final WriteOptions writeOptions;
+    private final ReadOptions readOptions;
+    private boolean closed;
+
+    private MetaStore(Path dir, RocksDB db, DBOptions dbOptions, ColumnFamilyOptions familyOptions,
+            BloomFilter bloomFilter, List<ColumnFamilyHandle> handles) {
+        this.dir = dir;
+        this.db = db;
+        this.dbOptions = dbOptions;
+        this.familyOptions = familyOptions;
+        this.bloomFilter = bloomFilter;
+        this.handles = handles;
+        this.families = new HashMap<>();
+        for (int i = 0; i < Schema.FAMILIES.size(); i++) {
+            families.put(Schema.FAMILIES.get(i), handles.get(i + 1)); // 0 is RocksDB's default family
+        }
+        this.writeOptions = new WriteOptions().setDisableWAL(true);
+        this.readOptions = new ReadOptions();
+    }
+
+    /** Opens the database in {@code dir}, creating it and any missing family. */
+    public static MetaStore open(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        DBOptions dbOptions = new DBOptions()
+                .setCreateIfMissing(true)
+                .setCreateMissingColumnFamilies(true)
+                .setAtomicFlush(true)
+                .setAvoidFlushDuringShutdown(true)
+                .setInfoLogLevel(InfoLogLevel.WARN_LEVEL)
+                .setKeepLogFileNum(2)
+                .setMaxBackgroundJobs(2);
+        BloomFilter bloomFilter = new BloomFilter(10);
+        ColumnFamilyOptions familyOptions = new ColumnFamilyOptions()
+                .setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(bloomFilter));
+        List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+        descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, familyOptions));
+        for (String family : Schema.FAMILIES) {
+            descriptors.add(new ColumnFamilyDescriptor(Keys.NAME.encode(family), familyOptions));
+        }
+        List<ColumnFamilyHandle> handles = new ArrayList<>();
+        try {
+            RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+            return new MetaStore(dir, db, dbOptions, familyOptions, bloomFilter, handles);
+        } catch (RocksDBException e) {
+            handles.forEach(ColumnFamilyHandle::close);
+            familyOptions.close();
+            bloomFilter.close();
+            dbOptions.close();
+            throw new IOException("cannot open the metadata database in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** A transaction over this store; commit it with {@link #commit}. */
+    public Txn begin() {
+        return new Txn(this);
+    }
+
+    /** Writes a transaction's writes atomically, as one batch. */
+    public void commit(Txn txn) {
+        try (WriteBatch batch = new WriteBatch()) {
+            RocksDBException[] failure = new RocksDBException[1];
+            txn.forEachWrite((family, key, value) -> {
+                try {
+                    if (value == null) {
+                        batch.delete(handle(family), key);
+                    } else {
+                        batch.put(handle(family), key, value);
+                    }
+                } catch (RocksDBException e) {
+                    failure[0] = e;
+                }
+            });
+            if (failure[0] != null) {
+                throw failure[0];
+            }
+            db.write(writeOptions, batch);
+        } catch (RocksDBException e) {
+            throw failed("write", e);
+        }
+    }
+
+    @Override
+    public <K, V> Optional<V> get(Table<K, V> table, K key) {
+        byte[] raw = getRaw(table.family(), table.keys().encode(key));
+        return raw == null ? Optional.empty() : Optional.of(table.values().decode(raw));
+    }
+
+    @Override
+    public <V> Optional<V> get(Cell<V> cell) {
+        byte[] raw = getRaw(Schema.SYS, Keys.NAME.encode(cell.name()));
+        return raw == null ? Optional.empty() : Optional.of(cell.codec().decode(raw));
+    }
+
+    @Override
+    public <K, V> List<Row<K, V>> scan(Table<K, V> table, byte[] fromInclusive, byte[] toExclusive, int limit) {
+        List<Row<K, V>> rows = new ArrayList<>();
+        for (Row<byte[], byte[]> raw : scanRaw(table.family(), fromInclusive, toExclusive, limit)) {
+            rows.add(new Row<>(table.keys().decode(raw.key()), table.values().decode(raw.value())));
+        }
+        return rows;
+    }
+
+    byte[] getRaw(String family, byte[] key) {
+        try {
+            return db.get(handle(family), readOptions, key);
+        } catch (RocksDBException e) {
+            throw failed("read", e);
+        }
+    }
+
+    List<Row<byte[], byte[]>> scanRaw(String family, byte[] fromInclusive, byte[] toExclusive, int limit) {
+        List<Row<byte[], byte[]>> rows = new ArrayList<>();
+        if (limit <= 0) {
+            return rows;
+        }
+        try (Slice upper = new Slice(toExclusive);
+                ReadOptions options = new ReadOptions().setIterateUpperBound(upper);
+                RocksIterator it = db.newIterator(handle(family), options)) {
+            for (it.seek(fromInclusive); it.isValid() && rows.size() < limit; it.next()) {
+                rows.add(new Row<>(it.key(), it.value()));
+            }
+            it.status();
+        } catch (RocksDBException e) {
+            throw failed("scan", e);
+        }
+        return rows;
+    }
+
+    /** Writes every memtable to disk and waits: afterwards the store survives a crash as it is. */
+    public void flush() {
+        try (FlushOptions options = new FlushOptions().setWaitForFlush(true)) {
+            db.flush(options, handles.subList(1, handles.size()));
+        } catch (RocksDBException e) {
+            throw failed("flush", e);
+        }
+    }
+
+    /**
+     * Writes a consistent copy of the database to {@code target} (which must not exist), hard-linking
+     * table files where it can. Call {@link #flush()} first if the copy must hold the memtables' contents.
+     */
+    public void checkpoint(Path target) throws IOException {
+        try (Checkpoint checkpoint = Checkpoint.create(db)) {
+            checkpoint.createCheckpoint(target.toString());
+        } catch (RocksDBException e) {
+            throw new IOException("cannot checkpoint the metadata database to " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Closes the database without flushing: unflushed writes are left to the Raft log to replay. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        readOptions.close();
+        writeOptions.close();
+        handles.forEach(ColumnFamilyHandle::close);
+        db.close();
+        familyOptions.close();
+        bloomFilter.close();
+        dbOptions.close();
+    }
+
+    private ColumnFamilyHandle handle(String family) {
+        ColumnFamilyHandle h = families.get(family);
+        if (h == null) {
+            throw new IllegalArgumentException("no column family " + family);
+        }
+        return h;
+    }
+
+    private UncheckedIOException failed(String what, RocksDBException e) {
+        return new UncheckedIOException(new IOException("metadata database " + what + " failed in " + dir + ": "
+                + e.getMessage(), e));
+    }
+}

@@ -1,0 +1,72 @@
+package io.mnemo.meta.ops;
+
+import static io.mnemo.meta.ops.Fixture.ROOT;
+import static io.mnemo.meta.ops.Fixture.assertErrno;
+import static io.mnemo.meta.ops.Fixture.ok;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.mnemo.core.error.Errno;
+import io.mnemo.core.model.FileType;
+import io.mnemo.core.proto.AttrMsg;
+import io.mnemo.core.proto.DirEntryMsg;
+import io.mnemo.core.proto.ReaddirReq;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LinkOpTest {
+    @TempDir
+    Path dir;
+    Fixture ns;
+
+    @BeforeEach
+    void format() throws Exception {
+        ns = Fixture.format(dir);
+    }
+
+    @AfterEach
+    void close() {
+        ns.close();
+    }
+
+    @Test
+    void link_addsEntry_andLink_andSetsCtime() throws Exception {
+        AttrMsg f = ns.file(ROOT, "f");
+        AttrMsg d = ns.mkdir(ROOT, "d");
+        AttrMsg linked = ok(ns.link(f.getInode(), d.getInode(), "g"));
+        long t = ns.now();
+        assertEquals(2, linked.getNlink());
+        assertEquals(t, linked.getCtimeNs());
+        assertEquals(f.getMtimeNs(), linked.getMtimeNs());
+        assertEquals(t, ns.attr(d.getInode()).getMtimeNs());
+        assertEquals(2, ns.attr(d.getInode()).getNlink());
+        DirEntryMsg e = ReaddirOp.run(ns.store, ReaddirReq.newBuilder().setDir(d.getInode()).build())
+                .getDirPage().getEntries(0);
+        assertEquals(f.getInode(), e.getInode());
+        assertEquals(FileType.REGULAR.ordinal(), e.getType());
+    }
+
+    @Test
+    void link_ofDirectory_isEperm() {
+        AttrMsg d = ns.mkdir(ROOT, "d");
+        assertErrno(Errno.EPERM, ns.link(d.getInode(), ROOT, "e"));
+    }
+
+    @Test
+    void link_ontoExistingName_isEexist() {
+        AttrMsg f = ns.file(ROOT, "f");
+        ns.file(ROOT, "g");
+        assertErrno(Errno.EEXIST, ns.link(f.getInode(), ROOT, "g"));
+        assertErrno(Errno.EEXIST, ns.link(f.getInode(), ROOT, "f"));
+    }
+
+    @Test
+    void link_missingInodeOrBadParent_fails() {
+        AttrMsg f = ns.file(ROOT, "f");
+        assertErrno(Errno.ENOENT, ns.link(4242, ROOT, "x"));
+        assertErrno(Errno.ENOENT, ns.link(f.getInode(), 4242, "x"));
+        assertErrno(Errno.ENOTDIR, ns.link(f.getInode(), f.getInode(), "x"));
+    }
+}
