@@ -33,12 +33,19 @@ public final class ClusterSecret {
         if (!Files.exists(file)) {
             byte[] random = new byte[32];
             RANDOM.nextBytes(random);
-            Files.createDirectories(file.toAbsolutePath().getParent());
+            Path dir = file.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            // Written in full under a private name, then linked into place: no reader ever sees a
+            // half-written file, and link(2) fails rather than replacing a secret someone else made.
+            Path temp = Files.createTempFile(dir, ".secret-", ".tmp",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             try {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                Files.writeString(file, HexFormat.of().formatHex(random) + "\n");
+                Files.writeString(temp, HexFormat.of().formatHex(random) + "\n");
+                Files.createLink(file, temp);
             } catch (FileAlreadyExistsException raced) {
                 // Another process created it first; read theirs.
+            } finally {
+                Files.deleteIfExists(temp);
             }
         }
         return load(file);

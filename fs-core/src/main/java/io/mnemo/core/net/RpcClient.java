@@ -11,6 +11,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -62,12 +63,13 @@ public final class RpcClient implements Closeable {
     /** Sends a request; the returned frame's data must be released by the caller. Takes ownership of data. */
     public CompletableFuture<Frame> call(FrameType type, MessageLite message, ByteBuf data) {
         int slot = Math.floorMod(next.getAndIncrement(), connections.length());
-        return connection(slot).thenCompose(c -> c.send(type, message, data))
-                .whenComplete((f, e) -> {
-                    if (e != null && data.refCnt() > 0) {
-                        data.release();
+        return connection(slot)
+                .whenComplete((c, e) -> {
+                    if (e != null) {
+                        data.release(); // it never reached a channel; once it has, the channel releases it
                     }
-                });
+                })
+                .thenCompose(c -> c.send(type, message, data));
     }
 
     public CompletableFuture<Frame> call(FrameType type, MessageLite message) {
@@ -93,7 +95,7 @@ public final class RpcClient implements Closeable {
 
     private void connect(CompletableFuture<Connection> ready) {
         Connection connection = new Connection(ready);
-        new Bootstrap()
+        ChannelFuture connecting = new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -107,13 +109,21 @@ public final class RpcClient implements Closeable {
                                 .addLast("connection", connection);
                     }
                 })
-                .connect(address)
-                .addListener(f -> {
-                    if (!f.isSuccess()) {
-                        ready.completeExceptionally(new FsException(Errno.ECONNREFUSED,
-                                "cannot connect to " + address + ": " + f.cause().getMessage()));
-                    }
-                });
+                .connect(address);
+        connecting.addListener(f -> {
+            if (!f.isSuccess()) {
+                ready.completeExceptionally(new FsException(Errno.ECONNREFUSED,
+                        "cannot connect to " + address + ": " + f.cause().getMessage()));
+            }
+        });
+        // A peer that accepts but never finishes the handshake (a stopped process, another service on
+        // the port) must fail the calls waiting for it, and the connection must then be replaced.
+        group.schedule(() -> {
+            if (ready.completeExceptionally(new FsException(Errno.ETIMEDOUT,
+                    "no handshake from " + address + " in " + timeoutMillis + " ms"))) {
+                connecting.channel().close();
+            }
+        }, timeoutMillis, TimeUnit.MILLISECONDS);
     }
 
     @Override
