@@ -1,0 +1,82 @@
+package io.mnemo.meta.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mnemo.core.model.InodeId;
+import io.mnemo.core.model.Layout;
+import io.mnemo.core.proto.MetaCommand;
+import io.mnemo.core.proto.RegisterNodeReq;
+import io.mnemo.meta.ops.OpRunner;
+import io.mnemo.meta.store.MetaStore;
+import io.mnemo.meta.store.Txn;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LayoutPolicyTest {
+    @TempDir
+    Path dir;
+    MetaStore store;
+    NodeRegistry registry;
+
+    @BeforeEach
+    void open() throws Exception {
+        store = MetaStore.open(dir);
+        registry = new NodeRegistry(store, Duration.ofSeconds(5), System::nanoTime);
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    void addNodes(int count) {
+        int existing = registry.nodes().size();
+        for (int i = 0; i < count; i++) {
+            Txn txn = store.begin();
+            OpRunner.apply(txn, MetaCommand.newBuilder().setRegisterNode(RegisterNodeReq.newBuilder()
+                    .setHost("n" + (existing + i)).setPort(1)).build());
+            store.commit(txn);
+        }
+    }
+
+    static InodeId inode(long seq) {
+        return InodeId.of(0, seq);
+    }
+
+    @Test
+    void noChains_noLayout() {
+        assertTrue(new LayoutPolicy(store, registry, 1 << 20, 0).choose(inode(5)).isEmpty());
+    }
+
+    @Test
+    void stripeOverAllChains_rotatedByInodeSequence() {
+        addNodes(3);
+        LayoutPolicy policy = new LayoutPolicy(store, registry, 1 << 22, 0);
+        assertEquals(new Layout(1 << 22, 3, List.of(1, 2, 3)), policy.choose(inode(3)).orElseThrow());
+        assertEquals(new Layout(1 << 22, 3, List.of(2, 3, 1)), policy.choose(inode(4)).orElseThrow());
+        assertEquals(new Layout(1 << 22, 3, List.of(3, 1, 2)), policy.choose(inode(5)).orElseThrow());
+    }
+
+    @Test
+    void stripeCount_isCappedByTheChains_andFirstChainsSpreadEvenly() {
+        addNodes(2);
+        LayoutPolicy policy = new LayoutPolicy(store, registry, 1 << 20, 4);
+        assertEquals(2, policy.choose(inode(10)).orElseThrow().stripeCount());
+        addNodes(3); // the cache follows the chain table's version
+        LayoutPolicy narrow = new LayoutPolicy(store, registry, 1 << 20, 1);
+        assertEquals(4, policy.choose(inode(10)).orElseThrow().stripeCount());
+        Map<Integer, Integer> firstChain = new HashMap<>();
+        for (long seq = 2; seq < 502; seq++) {
+            firstChain.merge(narrow.choose(inode(seq)).orElseThrow().chains().get(0), 1, Integer::sum);
+        }
+        assertEquals(Map.of(1, 100, 2, 100, 3, 100, 4, 100, 5, 100), firstChain);
+    }
+}

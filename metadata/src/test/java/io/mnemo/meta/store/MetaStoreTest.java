@@ -1,0 +1,137 @@
+package io.mnemo.meta.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mnemo.core.model.FileType;
+import io.mnemo.core.model.InodeId;
+import io.mnemo.core.model.Name;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MetaStoreTest {
+    @TempDir
+    Path dir;
+
+    private static DentryKey key(long parent, String name) throws Exception {
+        return new DentryKey(new InodeId(parent), Name.of(name));
+    }
+
+    private static Dentry child(long id) {
+        return new Dentry(new InodeId(id), FileType.REGULAR);
+    }
+
+    private static List<String> names(List<Row<DentryKey, Dentry>> rows) {
+        return rows.stream().map(r -> r.key().name().toString()).toList();
+    }
+
+    @Test
+    void commit_writesEveryFamily_atOnce() throws Exception {
+        try (MetaStore store = MetaStore.open(dir)) {
+            Txn txn = store.begin();
+            txn.put(Schema.DENTRY, key(1, "a"), child(2));
+            txn.put(Schema.NEXT_INODE, 3L);
+            txn.put(Schema.APPLIED, new Applied(1, 5));
+            assertTrue(store.get(Schema.DENTRY, key(1, "a")).isEmpty(), "nothing is visible before commit");
+            store.commit(txn);
+            assertEquals(child(2), store.get(Schema.DENTRY, key(1, "a")).orElseThrow());
+            assertEquals(3L, store.get(Schema.NEXT_INODE).orElseThrow());
+            assertEquals(new Applied(1, 5), store.get(Schema.APPLIED).orElseThrow());
+        }
+    }
+
+    @Test
+    void txn_readsItsOwnWrites_andScansMergeThem() throws Exception {
+        try (MetaStore store = MetaStore.open(dir)) {
+            Txn setup = store.begin();
+            for (String n : List.of("a", "b", "c", "d")) {
+                setup.put(Schema.DENTRY, key(1, n), child(2));
+            }
+            store.commit(setup);
+
+            Txn txn = store.begin();
+            txn.delete(Schema.DENTRY, key(1, "b"));
+            txn.delete(Schema.DENTRY, key(1, "c"));
+            txn.put(Schema.DENTRY, key(1, "bb"), child(3));
+            assertTrue(txn.get(Schema.DENTRY, key(1, "b")).isEmpty());
+            assertEquals(child(3), txn.get(Schema.DENTRY, key(1, "bb")).orElseThrow());
+            byte[] from = Keys.dentryStart(new InodeId(1));
+            byte[] to = Keys.dentryEnd(new InodeId(1));
+            assertEquals(List.of("a", "bb", "d"), names(txn.scan(Schema.DENTRY, from, to, 10)));
+            assertEquals(List.of("a", "bb"), names(txn.scan(Schema.DENTRY, from, to, 2)));
+            assertEquals(List.of("a", "b", "c", "d"), names(store.scan(Schema.DENTRY, from, to, 10)));
+            txn.clear();
+            assertTrue(txn.isEmpty());
+            assertEquals(List.of("a", "b", "c", "d"), names(txn.scan(Schema.DENTRY, from, to, 10)));
+        }
+    }
+
+    @Test
+    void scan_staysInsideItsBounds() throws Exception {
+        try (MetaStore store = MetaStore.open(dir)) {
+            Txn txn = store.begin();
+            txn.put(Schema.DENTRY, key(1, "x"), child(5));
+            txn.put(Schema.DENTRY, key(2, "a"), child(6));
+            txn.put(Schema.DENTRY, key(2, "b"), child(7));
+            txn.put(Schema.DENTRY, key(3, "a"), child(8));
+            store.commit(txn);
+            InodeId two = new InodeId(2);
+            assertEquals(List.of("a", "b"), names(store.scan(Schema.DENTRY, Keys.dentryStart(two), Keys.dentryEnd(two),
+                    100)));
+            assertEquals(List.of(), store.scan(Schema.DENTRY, Keys.dentryStart(two), Keys.dentryEnd(two), 0));
+        }
+    }
+
+    @Test
+    void reopen_afterFlush_keepsEverything() throws Exception {
+        try (MetaStore store = MetaStore.open(dir)) {
+            Txn txn = store.begin();
+            txn.put(Schema.DENTRY, key(1, "kept"), child(2));
+            store.commit(txn);
+            store.flush();
+        }
+        try (MetaStore store = MetaStore.open(dir)) {
+            assertTrue(store.get(Schema.DENTRY, key(1, "kept")).isPresent());
+        }
+    }
+
+    @Test
+    void reopen_withoutFlush_losesTheMemtable_becauseTheRaftLogIsTheWal() throws Exception {
+        try (MetaStore store = MetaStore.open(dir)) {
+            Txn flushed = store.begin();
+            flushed.put(Schema.APPLIED, new Applied(1, 1));
+            store.commit(flushed);
+            store.flush();
+            Txn lost = store.begin();
+            lost.put(Schema.DENTRY, key(1, "lost"), child(2));
+            lost.put(Schema.APPLIED, new Applied(1, 2));
+            store.commit(lost);
+        }
+        try (MetaStore store = MetaStore.open(dir)) {
+            assertFalse(store.get(Schema.DENTRY, key(1, "lost")).isPresent());
+            assertEquals(new Applied(1, 1), store.get(Schema.APPLIED).orElseThrow());
+        }
+    }
+
+    @Test
+    void checkpoint_isAnOpenableCopy() throws Exception {
+        Path copyDir = dir.resolve("copy");
+        try (MetaStore store = MetaStore.open(dir.resolve("db"))) {
+            Txn txn = store.begin();
+            txn.put(Schema.DENTRY, key(1, "x"), child(2));
+            store.commit(txn);
+            store.flush();
+            store.checkpoint(copyDir);
+            Txn later = store.begin();
+            later.put(Schema.DENTRY, key(1, "y"), child(3));
+            store.commit(later);
+        }
+        try (MetaStore copy = MetaStore.open(copyDir)) {
+            assertTrue(copy.get(Schema.DENTRY, key(1, "x")).isPresent());
+            assertFalse(copy.get(Schema.DENTRY, key(1, "y")).isPresent());
+        }
+    }
+}
