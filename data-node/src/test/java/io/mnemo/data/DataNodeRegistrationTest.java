@@ -152,7 +152,7 @@ class DataNodeRegistrationTest {
         private volatile Errno refusal;
         private RpcServer server;
 
-        static FakeMeta start(InetSocketAddress address) throws InterruptedException {
+        static FakeMeta start(InetSocketAddress address) throws IOException, InterruptedException {
             FakeMeta meta = new FakeMeta();
             meta.server = RpcServer.start("fake-meta", address, SECRET, FrameType.META_REQUEST, meta::handle, 1,
                     FrameDecoder.DEFAULT_MAX_FRAME_BYTES);
