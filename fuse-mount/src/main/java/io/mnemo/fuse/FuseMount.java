@@ -83,26 +83,27 @@ public final class FuseMount implements Closeable {
 
     @Override
     public void close() {
-        if (loop.isAlive() || isListedInProcMounts()) {
-            fusermount("-u");
+        if (loop.isAlive() || isListedInProcMounts(mountPoint)) {
+            fusermount("-u", mountPoint);
             try {
                 loop.join(TimeUnit.SECONDS.toMillis(5));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            if (loop.isAlive() || isListedInProcMounts()) {
+            if (loop.isAlive() || isListedInProcMounts(mountPoint)) {
                 LOG.warn("{} is busy; detaching it lazily", mountPoint);
-                fusermount("-uz");
+                fusermount("-uz", mountPoint);
             }
         }
+        fuse.markUnmounted();
     }
 
-    private void fusermount(String flag) {
+    private static void fusermount(String flag, Path mountPoint) {
         try {
             Process p = new ProcessBuilder("fusermount", flag, mountPoint.toString())
                     .redirectErrorStream(true).start();
             String output = new String(p.getInputStream().readAllBytes()).trim();
-            if (p.waitFor() != 0 && isListedInProcMounts()) {
+            if (p.waitFor() != 0 && isListedInProcMounts(mountPoint)) {
                 LOG.warn("fusermount {} {}: {}", flag, mountPoint, output);
             }
         } catch (IOException e) {
@@ -112,7 +113,7 @@ public final class FuseMount implements Closeable {
         }
     }
 
-    private boolean isListedInProcMounts() {
+    private static boolean isListedInProcMounts(Path mountPoint) {
         try (Stream<String> lines = Files.lines(Path.of("/proc/mounts"))) {
             String needle = " " + mountPoint + " ";
             return lines.anyMatch(l -> l.contains(needle));
@@ -122,16 +123,32 @@ public final class FuseMount implements Closeable {
     }
 
     private static void requireEmptyDirectory(Path target) throws FsException {
+        clearStaleMount(target);
         if (!Files.isDirectory(target)) {
             throw new FsException(Files.exists(target) ? Errno.ENOTDIR : Errno.ENOENT,
-                    target + " is not a directory");
+                    target + ": not a directory");
         }
         try (Stream<Path> entries = Files.list(target)) {
             if (entries.findAny().isPresent()) {
-                throw new FsException(Errno.ENOTEMPTY, target + " is not empty");
+                throw new FsException(Errno.ENOTEMPTY, target + ": not an empty directory");
             }
         } catch (IOException e) {
-            throw new FsException(Errno.EIO, "cannot list " + target + ": " + e.getMessage());
+            throw new FsException(Errno.EIO, target + ": cannot list: " + e.getMessage());
+        }
+    }
+
+    /** A mount left by a killed process answers nothing ("not connected"): detach it so the point can be reused. */
+    private static void clearStaleMount(Path target) {
+        if (!isListedInProcMounts(target)) {
+            return;
+        }
+        try {
+            Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class);
+        } catch (IOException e) {
+            if (String.valueOf(e.getMessage()).contains("not connected")) {
+                LOG.warn("{} is a dead FUSE mount left behind by a crash; unmounting it", target);
+                fusermount("-uz", target);
+            }
         }
     }
 }

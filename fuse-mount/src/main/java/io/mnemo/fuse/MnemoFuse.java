@@ -52,6 +52,11 @@ final class MnemoFuse extends FuseStubFS {
         return "mnemo";
     }
 
+    /** We unmounted ourselves: keep jnr-fuse's exit hook from running a lazy fusermount on the path. */
+    void markUnmounted() {
+        mounted.set(false);
+    }
+
     @Override
     public int getattr(String path, FileStat stat) {
         return FuseCall.call("getattr", path, () -> {

@@ -1,0 +1,62 @@
+package io.mnemo.tools.cmd;
+
+import io.mnemo.core.client.ClientConfig;
+import io.mnemo.core.client.MnemoClient;
+import io.mnemo.core.net.ClusterSecret;
+import io.mnemo.fuse.FuseMount;
+import io.mnemo.fuse.MountOptions;
+import io.mnemo.tools.Addresses;
+import io.mnemo.tools.Foreground;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code mnemo mount}: mounts a running cluster at a directory, in the foreground. */
+@Command(name = "mount", mixinStandardHelpOptions = true,
+        description = {"Mount a running cluster at MOUNTPOINT.",
+                "Stays in the foreground while mounted.",
+                "Ctrl-C or SIGTERM unmounts and exits; so does 'fusermount -u MOUNTPOINT'."})
+public final class MountCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "MOUNTPOINT", description = "An empty directory to mount on.")
+    Path mountPoint;
+
+    @Option(names = "--meta", defaultValue = "127.0.0.1:7700", paramLabel = "HOST:PORT",
+            description = "The metadata server (default: ${DEFAULT-VALUE}).")
+    String meta;
+
+    @Option(names = "--secret-file", required = true, paramLabel = "FILE",
+            description = "The cluster secret (the metadata server's DIR/cluster.secret).")
+    Path secretFile;
+
+    @Option(names = "--attr-timeout-ms", defaultValue = "1000", paramLabel = "MS",
+            description = "How long the kernel caches attributes (default: ${DEFAULT-VALUE}).")
+    long attrTimeoutMillis;
+
+    @Option(names = "--entry-timeout-ms", defaultValue = "1000", paramLabel = "MS",
+            description = "How long the kernel caches names (default: ${DEFAULT-VALUE}).")
+    long entryTimeoutMillis;
+
+    @Option(names = "--allow-other", description = "Let other users use the mount.")
+    boolean allowOther;
+
+    @Option(names = "--debug", description = "Print libfuse's debug trace on stderr.")
+    boolean debug;
+
+    @Override
+    public Integer call() throws Exception {
+        Foreground foreground = new Foreground();
+        ClientConfig config = ClientConfig.defaults(Addresses.parse("--meta", meta), ClusterSecret.load(secretFile));
+        MountOptions options = new MountOptions(Duration.ofMillis(attrTimeoutMillis),
+                Duration.ofMillis(entryTimeoutMillis), allowOther, debug);
+        try (MnemoClient client = MnemoClient.connect(config);
+                FuseMount mount = FuseMount.mount(client, mountPoint, options)) {
+            System.out.println("Mnemo mounted at " + mount.mountPoint());
+            foreground.stopAfter("mount-watch", mount::awaitUnmounted);
+            foreground.await();
+        }
+        return 0;
+    }
+}
