@@ -1,6 +1,5 @@
 package io.mnemo.core.client;
 
-import com.google.common.annotations.VisibleForTesting;
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
 import io.mnemo.core.model.ChunkId;
@@ -24,6 +23,13 @@ import com.google.errorprone.annotations.concurrent.GuardedBy;
  * so a handle always reads what any handle of this client wrote.
  */
 final class OpenFile {
+    /** A chunk write sent and not yet known to be finished. */
+    private record InFlight(long offset, long end, CompletableFuture<Void> done) {
+        boolean overlaps(long otherOffset, long otherEnd) {
+            return offset < otherEnd && otherOffset < end;
+        }
+    }
+
     private final InodeId inode;
     private final Layout layout;
     private final ChunkClient chunks;
@@ -35,7 +41,7 @@ final class OpenFile {
     @GuardedBy("this") private int references;
     @GuardedBy("this") private ByteBuf extent;
     @GuardedBy("this") private long extentOffset;
-    @GuardedBy("this") private final List<CompletableFuture<Void>> inFlight = new ArrayList<>();
+    @GuardedBy("this") private final List<InFlight> inFlight = new ArrayList<>();
     @GuardedBy("this") private FsException deferredError;
 
     OpenFile(InodeId inode, Layout layout, long sizeBytes, ChunkClient chunks, Semaphore writeBudget, int maxWriteBytes) {
@@ -106,17 +112,9 @@ final class OpenFile {
     /** Sends what is buffered and waits for every chunk write of this file to finish. */
     synchronized void drain() throws FsException {
         sendExtent();
-        List<CompletableFuture<Void>> waiting = new ArrayList<>(inFlight);
+        List<InFlight> waiting = new ArrayList<>(inFlight);
         inFlight.clear();
-        for (CompletableFuture<Void> f : waiting) {
-            try {
-                Futures.await(f);
-            } catch (FsException e) {
-                if (deferredError == null) {
-                    deferredError = e;
-                }
-            }
-        }
+        waiting.forEach(this::awaitQuietly);
         throwDeferred();
     }
 
@@ -185,6 +183,16 @@ final class OpenFile {
         long offset = extentOffset;
         extent = null;
         int reserved = data.readableBytes();
+        long end = offset + reserved;
+        // Requests may overtake each other on the way to the data node: a write must not race an
+        // earlier one to the same bytes, or the older data could land last.
+        inFlight.removeIf(w -> {
+            if (w.overlaps(offset, end)) {
+                awaitQuietly(w);
+                return true;
+            }
+            return false;
+        });
         try {
             acquire(reserved);
         } catch (FsException e) {
@@ -195,8 +203,19 @@ final class OpenFile {
         CompletableFuture<Void> sent = chunks.write(layout, new ChunkId(inode, index),
                 offset % layout.chunkSizeBytes(), data);
         sent.whenComplete((ok, e) -> writeBudget.release(reserved));
-        inFlight.add(sent);
-        inFlight.removeIf(f -> f.isDone() && !f.isCompletedExceptionally());
+        inFlight.removeIf(w -> w.done().isDone() && !w.done().isCompletedExceptionally());
+        inFlight.add(new InFlight(offset, end, sent));
+    }
+
+    /** Waits for a chunk write; its failure is kept for the next write, flush or fsync to report. */
+    private void awaitQuietly(InFlight write) {
+        try {
+            Futures.await(write.done());
+        } catch (FsException e) {
+            if (deferredError == null) {
+                deferredError = e;
+            }
+        }
     }
 
     private void acquire(int bytes) throws FsException {
@@ -214,10 +233,5 @@ final class OpenFile {
             deferredError = null;
             throw new FsException(e.errno(), "an earlier write to " + inode + " failed: " + e.reason(), e);
         }
-    }
-
-    @VisibleForTesting
-    synchronized int writesInFlight() {
-        return inFlight.size();
     }
 }
