@@ -77,7 +77,7 @@ final class MetaRequestHandler implements RequestHandler {
     }
 
     /** The response to one request; a POSIX failure may also be thrown as FsException. */
-    CompletableFuture<MetaResponse> serve(MetaRequest req) throws FsException {
+    private CompletableFuture<MetaResponse> serve(MetaRequest req) throws FsException {
         return switch (req.getOpCase()) {
             case LOOKUP -> done(LookupOp.run(store, req.getLookup()));
             case GETATTR -> done(GetattrOp.run(store, req.getGetattr()));

@@ -1,9 +1,11 @@
 package io.mnemo.meta;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
 import io.mnemo.core.model.FileType;
 import io.mnemo.core.model.InodeId;
+import io.mnemo.core.net.FrameDecoder;
 import io.mnemo.core.net.FrameType;
 import io.mnemo.core.net.RpcServer;
 import io.mnemo.core.proto.CreateReq;
@@ -44,7 +46,6 @@ import org.slf4j.LoggerFactory;
 public final class MetaServer implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(MetaServer.class);
     private static final int RPC_THREADS = 8;
-    private static final int MAX_FRAME_BYTES = 8 << 20;
     private static final long DATA_NODE_TIMEOUT_MILLIS = 10_000;
     private static final Duration LEADER_TIMEOUT = Duration.ofSeconds(30);
 
@@ -55,6 +56,7 @@ public final class MetaServer implements Closeable {
     private final DataNodeClients dataNodes;
     private final ChunkCollector collector;
     private final RpcServer rpc;
+    @GuardedBy("this")
     private boolean closed;
 
     private MetaServer(MetaConfig config, FileChannel lockChannel, MetaStore store, MetaRaft raft,
@@ -98,7 +100,7 @@ public final class MetaServer implements Closeable {
             MetaRequestHandler handler = new MetaRequestHandler(store, raft, InodeAllocator.from(store), layouts,
                     registry, clock);
             RpcServer rpc = RpcServer.start("meta", new InetSocketAddress(config.host(), config.port()),
-                    config.secret(), FrameType.META_REQUEST, handler, RPC_THREADS, MAX_FRAME_BYTES);
+                    config.secret(), FrameType.META_REQUEST, handler, RPC_THREADS, FrameDecoder.DEFAULT_MAX_FRAME_BYTES);
             collector.start(config.gcInterval());
             MetaServer server = new MetaServer(config, lock, store, raft, dataNodes, collector, rpc);
             LOG.info("metadata server serving {} from {}", rpc.address(), config.dir());

@@ -100,6 +100,9 @@ public final class MetaRaft implements Proposer, Closeable {
         RaftServerConfigKeys.Log.setForceSyncNum(props, 64);
         RaftServerConfigKeys.Log.setUnsafeFlushEnabled(props, false);
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
+        // Commit-index records would be a second log entry (and fsync) per command; a new leader
+        // re-establishes the commit index by committing an entry of its own term anyway.
+        RaftServerConfigKeys.Log.setLogMetadataEnabled(props, false);
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, settings.snapshotEveryEntries());
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(props, 1);

@@ -55,6 +55,12 @@ public final class MetaStateMachine extends BaseStateMachine {
         Applied applied = store.get(Schema.APPLIED).orElse(Applied.NONE);
         setLastAppliedTermIndex(TermIndex.valueOf(applied.term(), applied.index()));
         SnapshotInfo snapshot = snapshots.getLatestSnapshot();
+        if (snapshot != null && applied.index() < snapshot.getIndex()) {
+            // The log before the snapshot may be purged: replaying onto this store would skip entries.
+            throw new IOException("the metadata store in " + store.dir() + " has applied index " + applied.index()
+                    + ", older than the snapshot at " + snapshot.getIndex() + " (was it replaced?); restore it from "
+                    + snapshots.getSnapshotDir());
+        }
         LOG.info("metadata store has applied index {}; Ratis replays from {}", applied.index(),
                 snapshot == null ? 0 : snapshot.getIndex() + 1);
     }

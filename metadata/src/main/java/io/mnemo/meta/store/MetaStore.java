@@ -1,5 +1,6 @@
 package io.mnemo.meta.store;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -50,6 +51,7 @@ public final class MetaStore implements ReadView, Closeable {
     private final Map<String, ColumnFamilyHandle> families;
     private final WriteOptions writeOptions;
     private final ReadOptions readOptions;
+    @GuardedBy("this")
     private boolean closed;
 
     private MetaStore(Path dir, RocksDB db, DBOptions dbOptions, ColumnFamilyOptions familyOptions,

@@ -16,13 +16,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A stand-in data node behind the real chunk protocol (RpcServer, handshake, frames): it
  * records the inodes it is asked to delete and fails the first {@code failures} requests with EIO.
  */
-final class FakeDataNode implements AutoCloseable {
-    final List<Long> deleted = new CopyOnWriteArrayList<>();
+public final class FakeDataNode implements AutoCloseable {
+    public final List<Long> deleted = new CopyOnWriteArrayList<>();
     final AtomicInteger requests = new AtomicInteger();
     final AtomicInteger failures = new AtomicInteger();
     private final RpcServer server;
 
-    FakeDataNode(ClusterSecret secret) throws Exception {
+    public FakeDataNode(ClusterSecret secret) throws Exception {
         server = RpcServer.start("fake-data", new InetSocketAddress("127.0.0.1", 0), secret, FrameType.CHUNK_REQUEST,
                 frame -> {
                     try {
@@ -42,7 +42,7 @@ final class FakeDataNode implements AutoCloseable {
                 }, 2, 1 << 20);
     }
 
-    int port() {
+    public int port() {
         return server.address().getPort();
     }
 

@@ -1,6 +1,7 @@
 package io.mnemo.meta.raft;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
@@ -151,5 +152,26 @@ class MetaRaftTest {
             assertEquals(3, entry(store, "a").orElseThrow().child().value());
             assertEquals(4, entry(store, "c").orElseThrow().child().value());
         }
+    }
+
+    @Test
+    void start_refusesAStoreOlderThanTheSnapshot() throws Exception {
+        try (MetaStore store = openStore(); MetaRaft raft = MetaRaft.start(store, settings())) {
+            ok(raft, mkdir(0, "", 1));
+            ok(raft, mkdir(1, "a", 2));
+            raft.takeSnapshot();
+        }
+        try (MetaStore empty = MetaStore.open(dir.resolve("other-db"))) {
+            Exception e = assertThrows(Exception.class, () -> MetaRaft.start(empty, settings()).close());
+            assertTrue(causes(e).contains("older than the snapshot"), causes(e));
+        }
+    }
+
+    private static String causes(Throwable e) {
+        StringBuilder all = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            all.append(t).append('\n');
+        }
+        return all.toString();
     }
 }

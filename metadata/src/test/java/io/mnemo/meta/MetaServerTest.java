@@ -1,0 +1,350 @@
+package io.mnemo.meta;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.mnemo.core.error.Errno;
+import io.mnemo.core.error.FsException;
+import io.mnemo.core.model.FileType;
+import io.mnemo.core.net.ClusterSecret;
+import io.mnemo.core.net.Frame;
+import io.mnemo.core.net.FrameType;
+import io.mnemo.core.net.RpcClient;
+import io.mnemo.core.proto.AttrMsg;
+import io.mnemo.core.proto.Caller;
+import io.mnemo.core.proto.ClusterInfo;
+import io.mnemo.core.proto.ClusterInfoReq;
+import io.mnemo.core.proto.CreateReq;
+import io.mnemo.core.proto.DirEntryMsg;
+import io.mnemo.core.proto.DirPage;
+import io.mnemo.core.proto.GetattrReq;
+import io.mnemo.core.proto.LookupReq;
+import io.mnemo.core.proto.MetaRequest;
+import io.mnemo.core.proto.MetaResponse;
+import io.mnemo.core.proto.ReaddirReq;
+import io.mnemo.core.proto.RegisterNodeReq;
+import io.mnemo.core.proto.StatfsReq;
+import io.mnemo.core.proto.UnlinkReq;
+import io.mnemo.meta.gc.FakeDataNode;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole server over real Netty on loopback, restarted on the same directory. */
+class MetaServerTest {
+    static final ClusterSecret SECRET = ClusterSecret.of("meta-server-test");
+    static final Caller BOB = Caller.newBuilder().setUid(1001).setGid(1002).build();
+    static EventLoopGroup group;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startGroup() {
+        group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    }
+
+    @AfterAll
+    static void stopGroup() {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+
+    MetaConfig config() {
+        return MetaConfig.defaults(dir, SECRET);
+    }
+
+    /** A metadata connection as clients make it: handshake, then pipelined META_REQUEST frames. */
+    static final class Conn implements AutoCloseable {
+        final RpcClient rpc;
+
+        Conn(MetaServer server) {
+            rpc = new RpcClient(group, server.address(), SECRET, 2, 16 << 20, 30_000);
+        }
+
+        CompletableFuture<MetaResponse> send(MetaRequest.Builder req) {
+            return rpc.call(FrameType.META_REQUEST, req.build()).thenApply(frame -> {
+                try {
+                    return frame.parse(MetaResponse.parser());
+                } catch (FsException e) {
+                    throw new IllegalStateException(e);
+                } finally {
+                    frame.release();
+                }
+            });
+        }
+
+        MetaResponse call(MetaRequest.Builder req) {
+            return send(req).join();
+        }
+
+        MetaResponse ok(MetaRequest.Builder req) {
+            MetaResponse r = call(req);
+            assertEquals(0, r.getErrno(), r.getMessage());
+            return r;
+        }
+
+        AttrMsg create(long parent, String name, FileType type) {
+            return ok(createReq(parent, name, type)).getAttr();
+        }
+
+        List<String> list(long dirInode, int pageSize) {
+            List<String> names = new ArrayList<>();
+            ByteString after = ByteString.EMPTY;
+            while (true) {
+                DirPage page = ok(MetaRequest.newBuilder().setReaddir(ReaddirReq.newBuilder().setDir(dirInode)
+                        .setAfter(after).setLimit(pageSize))).getDirPage();
+                for (DirEntryMsg e : page.getEntriesList()) {
+                    names.add(e.getName().toStringUtf8());
+                    after = e.getName();
+                }
+                if (!page.getMore()) {
+                    return names;
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            rpc.close();
+        }
+    }
+
+    static MetaRequest.Builder createReq(long parent, String name, FileType type) {
+        return MetaRequest.newBuilder().setCaller(BOB).setCreate(CreateReq.newBuilder().setParent(parent)
+                .setName(ByteString.copyFromUtf8(name)).setType(type.ordinal()).setMode(0640).setExclusive(true));
+    }
+
+    static MetaRequest.Builder register(int id, int port, long capacity) {
+        return MetaRequest.newBuilder().setRegisterNode(RegisterNodeReq.newBuilder().setNodeId(id)
+                .setHost("127.0.0.1").setPort(port).setCapacityBytes(capacity).setUsedBytes(capacity / 10));
+    }
+
+    static MetaRequest.Builder getattr(long inode) {
+        return MetaRequest.newBuilder().setGetattr(GetattrReq.newBuilder().setInode(inode));
+    }
+
+    static MetaRequest.Builder lookup(long parent, String name) {
+        return MetaRequest.newBuilder().setLookup(LookupReq.newBuilder().setParent(parent)
+                .setName(ByteString.copyFromUtf8(name)));
+    }
+
+    static ClusterInfo clusterInfo(Conn c) {
+        return c.ok(MetaRequest.newBuilder().setClusterInfo(ClusterInfoReq.getDefaultInstance())).getClusterInfo();
+    }
+
+    @Test
+    void firstStart_formatsTheRoot() throws Exception {
+        try (MetaServer server = MetaServer.start(config()); Conn c = new Conn(server)) {
+            AttrMsg root = c.ok(getattr(1)).getAttr();
+            assertEquals(FileType.DIRECTORY.ordinal(), root.getType());
+            assertEquals(0755, root.getMode());
+            assertEquals(0, root.getUid());
+            assertEquals(0, root.getGid());
+            assertEquals(2, root.getNlink());
+            assertTrue(root.getMtimeNs() > 1_600_000_000_000_000_000L, "a real timestamp");
+            assertEquals(1, c.ok(MetaRequest.newBuilder().setStatfs(StatfsReq.getDefaultInstance()))
+                    .getStatfs().getInodes());
+        }
+    }
+
+    @Test
+    void tenThousandEntriesInOneDirectory_listExactly_andSurviveARestart() throws Exception {
+        int n = 10_000;
+        long big;
+        Set<Long> inodes = new HashSet<>();
+        try (MetaServer server = MetaServer.start(config()); Conn c = new Conn(server)) {
+            c.ok(register(0, 9, 1L << 40));
+            big = c.create(1, "big", FileType.DIRECTORY).getInode();
+            Semaphore inFlight = new Semaphore(128);
+            List<CompletableFuture<MetaResponse>> all = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                inFlight.acquire();
+                CompletableFuture<MetaResponse> f = c.send(createReq(big, String.format("file-%05d", i),
+                        i % 10 == 0 ? FileType.DIRECTORY : FileType.REGULAR));
+                f.whenComplete((r, e) -> inFlight.release());
+                all.add(f);
+            }
+            for (CompletableFuture<MetaResponse> f : all) {
+                MetaResponse r = f.join();
+                assertEquals(0, r.getErrno(), r.getMessage());
+                inodes.add(r.getAttr().getInode());
+            }
+            assertEquals(n, inodes.size(), "every create got its own inode");
+            List<String> names = c.list(big, 1000);
+            assertEquals(n, names.size());
+            assertEquals(n, new HashSet<>(names).size());
+            assertEquals(names.stream().sorted().toList(), names);
+            assertEquals("file-00000", names.get(0));
+            assertEquals("file-09999", names.get(n - 1));
+            assertEquals(2 + n / 10, c.ok(getattr(big)).getAttr().getNlink());
+        }
+        try (MetaServer server = MetaServer.start(config()); Conn c = new Conn(server)) {
+            List<String> names = c.list(big, 777);
+            assertEquals(n, names.size());
+            assertEquals(n, new HashSet<>(names).size());
+            AttrMsg f = c.ok(lookup(big, "file-04321")).getAttr();
+            assertEquals(1001, f.getUid());
+            assertEquals(1002, f.getGid());
+            assertEquals(0640, f.getMode());
+            assertTrue(f.hasLayout());
+            assertEquals(n + 2L, c.ok(MetaRequest.newBuilder().setStatfs(StatfsReq.getDefaultInstance()))
+                    .getStatfs().getInodes());
+            long fresh = c.create(1, "after-restart", FileType.REGULAR).getInode();
+            assertFalse(inodes.contains(fresh), "inode ids are never reused after a restart");
+            assertTrue(fresh > big);
+        }
+    }
+
+    @Test
+    void dataNodes_register_heartbeat_carryLayouts_andExpire() throws Exception {
+        try (MetaServer server = MetaServer.start(config().withNodeLease(Duration.ofMillis(400)).withLayout(1 << 20, 2));
+                Conn c = new Conn(server)) {
+            MetaResponse noNodes = c.call(createReq(1, "early", FileType.REGULAR));
+            assertEquals(Errno.ENOSPC.code(), noNodes.getErrno());
+            assertTrue(noNodes.getMessage().contains("no data nodes registered"), noNodes.getMessage());
+
+            int a = c.ok(register(0, 7001, 1000)).getRegisterNode().getNodeId();
+            int b = c.ok(register(0, 7002, 3000)).getRegisterNode().getNodeId();
+            int d = c.ok(register(0, 7003, 5000)).getRegisterNode().getNodeId();
+            assertEquals(List.of(1, 2, 3), List.of(a, b, d));
+            assertEquals(b, c.ok(register(b, 7002, 3000)).getRegisterNode().getNodeId());
+            ClusterInfo info = clusterInfo(c);
+            assertEquals(3, info.getVersion());
+            assertEquals(3, info.getChainsCount());
+            assertTrue(info.getNodesList().stream().allMatch(nm -> nm.getAlive()));
+            assertEquals(9000, c.ok(MetaRequest.newBuilder().setStatfs(StatfsReq.getDefaultInstance()))
+                    .getStatfs().getCapacityBytes());
+
+            AttrMsg f = c.create(1, "f", FileType.REGULAR);
+            assertEquals(1 << 20, f.getLayout().getChunkSize());
+            assertEquals(2, f.getLayout().getStripeCount());
+            assertEquals(2, f.getLayout().getChainsCount());
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (System.nanoTime() < deadline) {
+                c.ok(register(b, 7002, 3000)); // only b keeps beating
+                if (clusterInfo(c).getNodesList().stream().filter(nm -> !nm.getAlive()).count() == 2) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            info = clusterInfo(c);
+            assertFalse(info.getNodes(0).getAlive());
+            assertTrue(info.getNodes(1).getAlive());
+            assertFalse(info.getNodes(2).getAlive());
+            assertEquals(3000, c.ok(MetaRequest.newBuilder().setStatfs(StatfsReq.getDefaultInstance()))
+                    .getStatfs().getCapacityBytes());
+        }
+    }
+
+    @Test
+    void deletedFiles_chunksAreCollectedInTheBackground() throws Exception {
+        try (FakeDataNode data = new FakeDataNode(SECRET);
+                MetaServer server = MetaServer.start(config().withGcInterval(Duration.ofMillis(50)));
+                Conn c = new Conn(server)) {
+            c.ok(register(0, data.port(), 1000));
+            long inode = c.create(1, "doomed", FileType.REGULAR).getInode();
+            c.ok(MetaRequest.newBuilder().setUnlink(UnlinkReq.newBuilder().setParent(1)
+                    .setName(ByteString.copyFromUtf8("doomed"))));
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (data.deleted.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(List.of(inode), data.deleted);
+        }
+    }
+
+    @Test
+    void aSecondServer_onTheSameDirectory_isRefused() throws Exception {
+        try (MetaServer server = MetaServer.start(config()); Conn c = new Conn(server)) {
+            FsException e = assertThrows(FsException.class, () -> MetaServer.start(config()));
+            assertEquals(Errno.EBUSY, e.errno());
+            assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
+            c.ok(getattr(1)); // the first one is unharmed
+        }
+        MetaServer.start(config()).close(); // and the directory is free again after close
+    }
+
+    @Test
+    void anotherProcessHoldingTheDirectory_isRefused() throws Exception {
+        Path holder = dir.resolve("LockHolder.java");
+        Files.writeString(holder, """
+                import java.nio.channels.FileChannel;
+                import java.nio.file.*;
+                public class LockHolder {
+                    public static void main(String[] args) throws Exception {
+                        try (FileChannel ch = FileChannel.open(Path.of(args[0]), StandardOpenOption.CREATE,
+                                StandardOpenOption.WRITE); var lock = ch.lock()) {
+                            System.out.println("locked");
+                            System.out.flush();
+                            System.in.read();
+                        }
+                    }
+                }
+                """);
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(java, holder.toString(), dir.resolve("LOCK").toString())
+                .redirectErrorStream(true).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            assertEquals("locked", out.readLine());
+            FsException e = assertThrows(FsException.class, () -> MetaServer.start(config()));
+            assertEquals(Errno.EBUSY, e.errno());
+        } finally {
+            p.destroy();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void createLatency_throughTheRpc() throws Exception {
+        try (MetaServer server = MetaServer.start(config()); Conn c = new Conn(server)) {
+            c.ok(register(0, 9, 1L << 40));
+            long d = c.create(1, "lat", FileType.DIRECTORY).getInode();
+            int warmup = 300;
+            int n = 1000;
+            for (int i = 0; i < warmup; i++) {
+                c.create(d, "w" + i, FileType.REGULAR);
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                c.create(d, "f" + i, FileType.REGULAR);
+            }
+            double sequentialMicros = (System.nanoTime() - t0) / 1e3 / n;
+            long t1 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                c.ok(lookup(d, "f" + i));
+            }
+            double lookupMicros = (System.nanoTime() - t1) / 1e3 / n;
+            List<CompletableFuture<MetaResponse>> all = new ArrayList<>();
+            long t2 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                all.add(c.send(createReq(d, "p" + i, FileType.REGULAR)));
+            }
+            all.forEach(f -> assertEquals(0, f.join().getErrno()));
+            double pipelinedMicros = (System.nanoTime() - t2) / 1e3 / n;
+            System.out.printf("metadata RPC on loopback: create %.0f us/op sequential, %.0f us/op with %d in flight;"
+                    + " lookup %.0f us/op%n", sequentialMicros, pipelinedMicros, n, lookupMicros);
+            assertTrue(sequentialMicros < 100_000, "a create takes less than 100 ms");
+        }
+    }
+}
