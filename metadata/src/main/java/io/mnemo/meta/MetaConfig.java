@@ -16,7 +16,8 @@ import java.util.Objects;
  * @param secret the cluster secret every connection proves
  * @param defaultChunkSizeBytes chunk size of new files: a power of two from 64 KiB to 64 MiB
  * @param defaultStripeCount chains a new file stripes over; 0 means every chain
- * @param nodeLease how long a data node counts as alive after its last heartbeat
+ * @param nodeLease how long a data node counts as alive after its last heartbeat, and a client session
+ *     (with the files it holds open) after its last renewal
  * @param gcInterval pause between rounds of deleting orphaned chunks
  * @param snapshotEveryEntries Raft entries between snapshots (which let the log be purged)
  */

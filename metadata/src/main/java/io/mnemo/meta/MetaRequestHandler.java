@@ -15,11 +15,18 @@ import io.mnemo.core.proto.RegisterNodeReply;
 import io.mnemo.core.proto.RegisterNodeReq;
 import io.mnemo.meta.cluster.LayoutPolicy;
 import io.mnemo.meta.cluster.NodeRegistry;
+import io.mnemo.core.proto.OpenReq;
+import io.mnemo.core.proto.ReleaseReq;
+import io.mnemo.meta.ops.AccessOp;
 import io.mnemo.meta.ops.GetattrOp;
+import io.mnemo.meta.ops.GetxattrOp;
+import io.mnemo.meta.ops.ListxattrOp;
 import io.mnemo.meta.ops.LookupOp;
+import io.mnemo.meta.ops.OpenOp;
 import io.mnemo.meta.ops.ReaddirOp;
 import io.mnemo.meta.ops.Replies;
 import io.mnemo.meta.raft.Proposer;
+import io.mnemo.meta.session.Sessions;
 import io.mnemo.meta.store.ReadView;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -32,8 +39,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Serves metadata requests on the leader. Reads go straight to the store; mutations become
  * {@link MetaCommand}s carrying everything apply must not choose itself (the time, a new inode
- * id, a new file's layout) and are proposed through Raft. Permissions are not checked yet: every
- * caller acts as root, but owns what it creates.
+ * id, a new file's layout) and the request's caller, and are proposed through Raft; the
+ * operations check the caller's permissions. Opens, releases and session renewals touch only
+ * the in-memory {@link Sessions} (and, for an open, a permission check): they never go through
+ * Raft.
  */
 final class MetaRequestHandler implements RequestHandler {
     private static final Logger LOG = LoggerFactory.getLogger(MetaRequestHandler.class);
@@ -43,15 +52,17 @@ final class MetaRequestHandler implements RequestHandler {
     private final InodeAllocator inodes;
     private final LayoutPolicy layouts;
     private final NodeRegistry nodes;
+    private final Sessions sessions;
     private final InstantSource clock;
 
     MetaRequestHandler(ReadView store, Proposer proposer, InodeAllocator inodes, LayoutPolicy layouts,
-            NodeRegistry nodes, InstantSource clock) {
+            NodeRegistry nodes, Sessions sessions, InstantSource clock) {
         this.store = store;
         this.proposer = proposer;
         this.inodes = inodes;
         this.layouts = layouts;
         this.nodes = nodes;
+        this.sessions = sessions;
         this.clock = clock;
     }
 
@@ -79,9 +90,18 @@ final class MetaRequestHandler implements RequestHandler {
     /** The response to one request; a POSIX failure may also be thrown as FsException. */
     private CompletableFuture<MetaResponse> serve(MetaRequest req) throws FsException {
         return switch (req.getOpCase()) {
-            case LOOKUP -> done(LookupOp.run(store, req.getLookup()));
+            case LOOKUP -> done(LookupOp.run(store, req.getCaller(), req.getLookup()));
             case GETATTR -> done(GetattrOp.run(store, req.getGetattr()));
-            case READDIR -> done(ReaddirOp.run(store, req.getReaddir()));
+            case READDIR -> done(ReaddirOp.run(store, req.getCaller(), req.getReaddir()));
+            case GETXATTR -> done(GetxattrOp.run(store, req.getCaller(), req.getGetxattr()));
+            case LISTXATTR -> done(ListxattrOp.run(store, req.getCaller(), req.getListxattr()));
+            case ACCESS -> done(AccessOp.run(store, req.getCaller(), req.getAccess()));
+            case OPEN -> done(open(req));
+            case RELEASE -> done(release(req.getRelease()));
+            case SESSION -> {
+                sessions.renew(req.getSession().getSession());
+                yield done(Replies.ok());
+            }
             case STATFS -> done(MetaResponse.newBuilder().setStatfs(nodes.statfs()).build());
             case CLUSTER_INFO -> done(MetaResponse.newBuilder().setClusterInfo(nodes.clusterInfo()).build());
             case CREATE -> proposer.propose(create(req));
@@ -90,6 +110,8 @@ final class MetaRequestHandler implements RequestHandler {
             case LINK -> proposer.propose(command(req).setLink(req.getLink()).build());
             case SETATTR -> proposer.propose(command(req).setSetattr(req.getSetattr()).build());
             case COMMIT_LENGTH -> proposer.propose(command(req).setCommitLength(req.getCommitLength()).build());
+            case SETXATTR -> proposer.propose(command(req).setSetxattr(req.getSetxattr()).build());
+            case REMOVEXATTR -> proposer.propose(command(req).setRemovexattr(req.getRemovexattr()).build());
             case REGISTER_NODE -> register(req);
             case OP_NOT_SET -> throw new FsException(Errno.EINVAL, "request without an operation");
         };
@@ -103,6 +125,34 @@ final class MetaRequestHandler implements RequestHandler {
             layouts.choose(id).ifPresent(layout -> cmd.setNewLayout(Protos.toMsg(layout)));
         }
         return cmd.build();
+    }
+
+    /**
+     * Checks the open and records it in the session. The open is registered before the inode is
+     * read (see {@link Sessions#open}) and withdrawn if the check fails.
+     */
+    private MetaResponse open(MetaRequest req) throws FsException {
+        OpenReq open = req.getOpen();
+        InodeId inode = inodeId(open.getInode());
+        boolean heldAlready = sessions.open(open.getSession(), inode);
+        try {
+            return OpenOp.run(store, req.getCaller(), open, heldAlready);
+        } catch (FsException | RuntimeException e) {
+            sessions.release(open.getSession(), inode);
+            throw e;
+        }
+    }
+
+    private MetaResponse release(ReleaseReq release) throws FsException {
+        sessions.release(release.getSession(), inodeId(release.getInode()));
+        return Replies.ok();
+    }
+
+    private static InodeId inodeId(long value) throws FsException {
+        if (value <= 0) {
+            throw new FsException(Errno.ENOENT, "no inode " + value);
+        }
+        return new InodeId(value);
     }
 
     private CompletableFuture<MetaResponse> register(MetaRequest req) {

@@ -8,6 +8,7 @@ import io.mnemo.core.model.InodeId;
 import io.mnemo.core.net.FrameDecoder;
 import io.mnemo.core.net.FrameType;
 import io.mnemo.core.net.RpcServer;
+import io.mnemo.core.proto.Caller;
 import io.mnemo.core.proto.CreateReq;
 import io.mnemo.core.proto.MetaCommand;
 import io.mnemo.core.proto.MetaResponse;
@@ -17,6 +18,7 @@ import io.mnemo.meta.gc.ChunkCollector;
 import io.mnemo.meta.gc.DataNodeClients;
 import io.mnemo.meta.raft.MetaRaft;
 import io.mnemo.meta.raft.RaftSettings;
+import io.mnemo.meta.session.Sessions;
 import io.mnemo.meta.store.MetaStore;
 import io.mnemo.meta.store.Schema;
 import java.io.Closeable;
@@ -72,7 +74,9 @@ public final class MetaServer implements Closeable {
 
     /**
      * Opens (or creates) the state in {@code config.dir()}, replays the Raft log into the store,
-     * formats an empty namespace, and starts serving.
+     * formats an empty namespace, and starts serving. A new namespace's root directory (mode
+     * 0755) belongs to the owner of {@code config.dir()}, so that whoever starts the server, root
+     * or not, can use the file system it mounts (as {@code mke2fs -E root_owner} does).
      *
      * @throws FsException EBUSY if another process (or server) uses the directory
      */
@@ -88,17 +92,19 @@ public final class MetaServer implements Closeable {
                     config.raftPort(), config.snapshotEveryEntries(), LEADER_TIMEOUT));
             opened.push(raft);
             InstantSource clock = InstantSource.system();
-            formatIfEmpty(store, raft, clock.instant());
+            formatIfEmpty(store, raft, clock.instant(), config.dir());
 
             NodeRegistry registry = new NodeRegistry(store, config.nodeLease(), System::nanoTime);
             LayoutPolicy layouts = new LayoutPolicy(store, registry, config.defaultChunkSizeBytes(),
                     config.defaultStripeCount());
             DataNodeClients dataNodes = new DataNodeClients(config.secret(), DATA_NODE_TIMEOUT_MILLIS);
             opened.push(dataNodes);
-            ChunkCollector collector = new ChunkCollector(store, registry, raft, dataNodes);
+            // Clients renew their sessions as data nodes renew theirs: one lease length for both.
+            Sessions sessions = new Sessions(config.nodeLease(), System::nanoTime);
+            ChunkCollector collector = new ChunkCollector(store, registry, raft, dataNodes, sessions::isOpen);
             opened.push(collector);
             MetaRequestHandler handler = new MetaRequestHandler(store, raft, InodeAllocator.from(store), layouts,
-                    registry, clock);
+                    registry, sessions, clock);
             RpcServer rpc = RpcServer.start("meta", new InetSocketAddress(config.host(), config.port()),
                     config.secret(), FrameType.META_REQUEST, handler, RPC_THREADS, FrameDecoder.DEFAULT_MAX_FRAME_BYTES);
             collector.start(config.gcInterval());
@@ -175,13 +181,14 @@ public final class MetaServer implements Closeable {
     }
 
     /** The first start proposes the root directory through Raft, so that replicas format identically. */
-    private static void formatIfEmpty(MetaStore store, MetaRaft raft, Instant now) throws IOException,
+    private static void formatIfEmpty(MetaStore store, MetaRaft raft, Instant now, Path dir) throws IOException,
             InterruptedException {
         if (store.get(Schema.INODE, InodeId.ROOT).isPresent()) {
             return;
         }
         MetaCommand format = MetaCommand.newBuilder()
                 .setNowNs(now.getEpochSecond() * 1_000_000_000L + now.getNano())
+                .setCaller(ownerOf(dir))
                 .setNewInode(InodeId.ROOT.value())
                 .setCreate(CreateReq.newBuilder().setParent(0).setType(FileType.DIRECTORY.ordinal()).setMode(0755))
                 .build();
@@ -193,6 +200,18 @@ public final class MetaServer implements Closeable {
             LOG.info("formatted a new namespace in {}", store.dir());
         } catch (ExecutionException e) {
             throw new FsException(Errno.EIO, "formatting failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** The uid and gid owning {@code dir}; root where the file system does not say. */
+    private static Caller ownerOf(Path dir) throws IOException {
+        try {
+            return Caller.newBuilder()
+                    .setUid((Integer) Files.getAttribute(dir, "unix:uid"))
+                    .setGid((Integer) Files.getAttribute(dir, "unix:gid"))
+                    .build();
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return Caller.getDefaultInstance();
         }
     }
 

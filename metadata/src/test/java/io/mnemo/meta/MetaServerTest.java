@@ -13,19 +13,29 @@ import io.mnemo.core.net.ClusterSecret;
 import io.mnemo.core.net.Frame;
 import io.mnemo.core.net.FrameType;
 import io.mnemo.core.net.RpcClient;
+import io.mnemo.core.proto.AccessReq;
 import io.mnemo.core.proto.AttrMsg;
 import io.mnemo.core.proto.Caller;
 import io.mnemo.core.proto.ClusterInfo;
 import io.mnemo.core.proto.ClusterInfoReq;
+import io.mnemo.core.proto.CommitLengthReq;
 import io.mnemo.core.proto.CreateReq;
 import io.mnemo.core.proto.DirEntryMsg;
 import io.mnemo.core.proto.DirPage;
 import io.mnemo.core.proto.GetattrReq;
+import io.mnemo.core.proto.GetxattrReq;
+import io.mnemo.core.proto.ListxattrReq;
 import io.mnemo.core.proto.LookupReq;
 import io.mnemo.core.proto.MetaRequest;
 import io.mnemo.core.proto.MetaResponse;
+import io.mnemo.core.proto.OpenReq;
 import io.mnemo.core.proto.ReaddirReq;
 import io.mnemo.core.proto.RegisterNodeReq;
+import io.mnemo.core.proto.ReleaseReq;
+import io.mnemo.core.proto.RemovexattrReq;
+import io.mnemo.core.proto.SessionReq;
+import io.mnemo.core.proto.SetattrReq;
+import io.mnemo.core.proto.SetxattrReq;
 import io.mnemo.core.proto.StatfsReq;
 import io.mnemo.core.proto.UnlinkReq;
 import io.mnemo.meta.gc.FakeDataNode;
@@ -131,7 +141,8 @@ class MetaServerTest {
 
     static MetaRequest.Builder createReq(long parent, String name, FileType type) {
         return MetaRequest.newBuilder().setCaller(BOB).setCreate(CreateReq.newBuilder().setParent(parent)
-                .setName(ByteString.copyFromUtf8(name)).setType(type.ordinal()).setMode(0640).setExclusive(true));
+                .setName(ByteString.copyFromUtf8(name)).setType(type.ordinal())
+                .setMode(type == FileType.DIRECTORY ? 0750 : 0640).setExclusive(true));
     }
 
     static MetaRequest.Builder register(int id, int port, long capacity) {
@@ -148,6 +159,11 @@ class MetaServerTest {
                 .setName(ByteString.copyFromUtf8(name)));
     }
 
+    /** Lets everybody create in the root, which belongs to the owner of the server's directory. */
+    static void shareRoot(Conn c) {
+        c.ok(MetaRequest.newBuilder().setSetattr(SetattrReq.newBuilder().setInode(1).setHasMode(true).setMode(0777)));
+    }
+
     static ClusterInfo clusterInfo(Conn c) {
         return c.ok(MetaRequest.newBuilder().setClusterInfo(ClusterInfoReq.getDefaultInstance())).getClusterInfo();
     }
@@ -158,8 +174,8 @@ class MetaServerTest {
             AttrMsg root = c.ok(getattr(1)).getAttr();
             assertEquals(FileType.DIRECTORY.ordinal(), root.getType());
             assertEquals(0755, root.getMode());
-            assertEquals(0, root.getUid());
-            assertEquals(0, root.getGid());
+            assertEquals((int) Files.getAttribute(dir, "unix:uid"), root.getUid());
+            assertEquals((int) Files.getAttribute(dir, "unix:gid"), root.getGid());
             assertEquals(2, root.getNlink());
             assertTrue(root.getMtimeNs() > 1_600_000_000_000_000_000L, "a real timestamp");
             assertEquals(1, c.ok(MetaRequest.newBuilder().setStatfs(StatfsReq.getDefaultInstance()))
@@ -174,6 +190,7 @@ class MetaServerTest {
         Set<Long> inodes = new HashSet<>();
         try (MetaServer server = MetaServer.start(config()); Conn c = new Conn(server)) {
             c.ok(register(0, 9, 1L << 40));
+            shareRoot(c);
             big = c.create(1, "big", FileType.DIRECTORY).getInode();
             Semaphore inFlight = new Semaphore(128);
             List<CompletableFuture<MetaResponse>> all = new ArrayList<>();
@@ -219,6 +236,7 @@ class MetaServerTest {
     void dataNodes_register_heartbeat_carryLayouts_andExpire() throws Exception {
         try (MetaServer server = MetaServer.start(config().withNodeLease(Duration.ofMillis(400)).withLayout(1 << 20, 2));
                 Conn c = new Conn(server)) {
+            shareRoot(c);
             MetaResponse noNodes = c.call(createReq(1, "early", FileType.REGULAR));
             assertEquals(Errno.ENOSPC.code(), noNodes.getErrno());
             assertTrue(noNodes.getMessage().contains("no data nodes registered"), noNodes.getMessage());
@@ -263,6 +281,7 @@ class MetaServerTest {
                 MetaServer server = MetaServer.start(config().withGcInterval(Duration.ofMillis(50)));
                 Conn c = new Conn(server)) {
             c.ok(register(0, data.port(), 1000));
+            shareRoot(c);
             long inode = c.create(1, "doomed", FileType.REGULAR).getInode();
             c.ok(MetaRequest.newBuilder().setUnlink(UnlinkReq.newBuilder().setParent(1)
                     .setName(ByteString.copyFromUtf8("doomed"))));
@@ -319,6 +338,7 @@ class MetaServerTest {
     void createLatency_throughTheRpc() throws Exception {
         try (MetaServer server = MetaServer.start(config()); Conn c = new Conn(server)) {
             c.ok(register(0, 9, 1L << 40));
+            shareRoot(c);
             long d = c.create(1, "lat", FileType.DIRECTORY).getInode();
             int warmup = 300;
             int n = 1000;
@@ -345,6 +365,108 @@ class MetaServerTest {
             System.out.printf("metadata RPC on loopback: create %.0f us/op sequential, %.0f us/op with %d in flight;"
                     + " lookup %.0f us/op%n", sequentialMicros, pipelinedMicros, n, lookupMicros);
             assertTrue(sequentialMicros < 100_000, "a create takes less than 100 ms");
+        }
+    }
+
+    static MetaRequest.Builder open(Caller who, long inode, int flags, long session) {
+        return MetaRequest.newBuilder().setCaller(who).setOpen(OpenReq.newBuilder().setInode(inode).setFlags(flags)
+                .setSession(session));
+    }
+
+    static MetaRequest.Builder release(long inode, long session) {
+        return MetaRequest.newBuilder().setRelease(ReleaseReq.newBuilder().setInode(inode).setSession(session));
+    }
+
+    static MetaRequest.Builder renew(long session) {
+        return MetaRequest.newBuilder().setSession(SessionReq.newBuilder().setSession(session));
+    }
+
+    static MetaRequest.Builder unlink(Caller who, long parent, String name) {
+        return MetaRequest.newBuilder().setCaller(who).setUnlink(UnlinkReq.newBuilder().setParent(parent)
+                .setName(ByteString.copyFromUtf8(name)));
+    }
+
+    /**
+     * Waits until the fake data node was asked to delete {@code inode}'s chunks and the inode is
+     * purged, renewing {@code sessions} meanwhile.
+     */
+    static void awaitPurged(FakeDataNode data, long inode, Conn c, long... sessions) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while ((!data.deleted.contains(inode) || c.call(getattr(inode)).getErrno() == 0)
+                && System.nanoTime() < deadline) {
+            for (long session : sessions) {
+                c.ok(renew(session));
+            }
+            Thread.sleep(50);
+        }
+        assertTrue(data.deleted.contains(inode), "chunks of inode " + inode + " deleted");
+        assertEquals(Errno.ENOENT.code(), c.call(getattr(inode)).getErrno(), "inode " + inode + " purged");
+    }
+
+    @Test
+    void openButUnlinkedFiles_keepTheirChunks_untilReleasedOrTheirSessionExpires_andARestartCollectsTheRest()
+            throws Exception {
+        int rdwr = 2;
+        MetaConfig config = config().withGcInterval(Duration.ofMillis(50)).withNodeLease(Duration.ofMillis(600));
+        try (FakeDataNode data = new FakeDataNode(SECRET)) {
+            long kept;
+            try (MetaServer server = MetaServer.start(config); Conn c = new Conn(server)) {
+                c.ok(register(0, data.port(), 1000));
+                shareRoot(c);
+                long released = c.create(1, "released", FileType.REGULAR).getInode();
+                long expires = c.create(1, "expires", FileType.REGULAR).getInode();
+                kept = c.create(1, "kept", FileType.REGULAR).getInode();
+                Caller carol = Caller.newBuilder().setUid(1003).setGid(1003).build();
+                assertEquals(Errno.EACCES.code(), c.call(open(carol, released, 0, 9)).getErrno(), "0640, not hers");
+                assertEquals(released, c.ok(open(BOB, released, rdwr, 1)).getAttr().getInode());
+                c.ok(open(BOB, expires, 0, 2)); // session 2 is never renewed
+                c.ok(open(BOB, kept, 0, 3)); // session 3 is renewed until the server stops
+                for (String name : List.of("released", "expires", "kept")) {
+                    c.ok(unlink(BOB, 1, name));
+                }
+                assertEquals(Errno.ENOENT.code(), c.call(open(BOB, released, 0, 4)).getErrno(),
+                        "a deleted file opens only for a session holding it");
+
+                awaitPurged(data, expires, c, 1, 3);
+                assertFalse(data.deleted.contains(released));
+                assertFalse(data.deleted.contains(kept));
+                AttrMsg unnamed = c.ok(getattr(released)).getAttr();
+                assertEquals(0, unnamed.getNlink());
+                c.ok(MetaRequest.newBuilder().setCaller(BOB).setCommitLength(CommitLengthReq.newBuilder()
+                        .setInode(released).setSize(4096).setTouchMtime(true)));
+                assertEquals(4096, c.ok(getattr(released)).getAttr().getSize());
+
+                c.ok(release(released, 1));
+                awaitPurged(data, released, c, 3);
+                assertFalse(data.deleted.contains(kept));
+            }
+            try (MetaServer server = MetaServer.start(config); Conn c = new Conn(server)) {
+                awaitPurged(data, kept, c); // no session survives a restart
+            }
+        }
+    }
+
+    @Test
+    void xattrsAndAccess_throughTheRpc() throws Exception {
+        try (MetaServer server = MetaServer.start(config()); Conn c = new Conn(server)) {
+            c.ok(register(0, 9, 1L << 40));
+            shareRoot(c);
+            long f = c.create(1, "f", FileType.REGULAR).getInode(); // bob's, 0640
+            c.ok(MetaRequest.newBuilder().setCaller(BOB).setSetxattr(SetxattrReq.newBuilder().setInode(f)
+                    .setName("user.k").setValue(ByteString.copyFromUtf8("v")).setFlags(1)));
+            assertEquals(Errno.EEXIST.code(), c.call(MetaRequest.newBuilder().setCaller(BOB).setSetxattr(
+                    SetxattrReq.newBuilder().setInode(f).setName("user.k").setFlags(1))).getErrno());
+            assertEquals("v", c.ok(MetaRequest.newBuilder().setCaller(BOB).setGetxattr(GetxattrReq.newBuilder()
+                    .setInode(f).setName("user.k"))).getXattr().getValue().toStringUtf8());
+            assertEquals(List.of("user.k"), c.ok(MetaRequest.newBuilder().setListxattr(ListxattrReq.newBuilder()
+                    .setInode(f))).getXattr().getNamesList());
+            c.ok(MetaRequest.newBuilder().setCaller(BOB).setRemovexattr(RemovexattrReq.newBuilder().setInode(f)
+                    .setName("user.k")));
+            assertEquals(Errno.ENODATA.code(), c.call(MetaRequest.newBuilder().setGetxattr(GetxattrReq.newBuilder()
+                    .setInode(f).setName("user.k"))).getErrno());
+            c.ok(MetaRequest.newBuilder().setCaller(BOB).setAccess(AccessReq.newBuilder().setInode(f).setMask(6)));
+            assertEquals(Errno.EACCES.code(), c.call(MetaRequest.newBuilder().setCaller(BOB).setAccess(
+                    AccessReq.newBuilder().setInode(f).setMask(1))).getErrno());
         }
     }
 }

@@ -34,10 +34,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Deletes the chunks of deleted files, on the leader, in the background. Each round reads a
- * batch of orphans, sends one {@code DeleteChunksReq} per data node holding any of their
+ * batch of orphans that no live session holds open (see {@link OpenFiles}; the open ones are
+ * skipped, not counted), sends one {@code DeleteChunksReq} per data node holding any of their
  * chains, and proposes a {@code PurgeOrphanReq} for the orphans whose every node answered
- * success. The others stay and are retried next round, so a node that is down delays the
- * purge but loses nothing.
+ * success, which also deletes their inodes. The others stay and are retried next round, so a
+ * node that is down delays the purge but loses nothing.
  */
 public final class ChunkCollector implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(ChunkCollector.class);
@@ -48,14 +49,17 @@ public final class ChunkCollector implements Closeable {
     private final NodeRegistry registry;
     private final Proposer proposer;
     private final DataNodeClients clients;
+    private final OpenFiles openFiles;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("meta-chunk-collector").daemon().factory());
 
-    public ChunkCollector(ReadView store, NodeRegistry registry, Proposer proposer, DataNodeClients clients) {
+    public ChunkCollector(ReadView store, NodeRegistry registry, Proposer proposer, DataNodeClients clients,
+            OpenFiles openFiles) {
         this.store = store;
         this.registry = registry;
         this.proposer = proposer;
         this.clients = clients;
+        this.openFiles = openFiles;
     }
 
     /** Runs a round every {@code interval}, the first one after one interval. */
@@ -74,7 +78,7 @@ public final class ChunkCollector implements Closeable {
 
     /** One round; answers how many orphans were purged. */
     public int collect() {
-        List<Row<InodeId, Layout>> orphans = store.scan(Schema.ORPHAN, Keys.u64Start(), Keys.u64End(), BATCH);
+        List<Row<InodeId, Layout>> orphans = closedOrphans();
         if (orphans.isEmpty()) {
             return 0;
         }
@@ -122,6 +126,25 @@ public final class ChunkCollector implements Closeable {
             return 0;
         }
         return purgeable.size();
+    }
+
+    /** Up to {@link #BATCH} orphans that nobody holds open, in inode order, scanning past open ones. */
+    private List<Row<InodeId, Layout>> closedOrphans() {
+        List<Row<InodeId, Layout>> closed = new ArrayList<>();
+        byte[] from = Keys.u64Start();
+        while (closed.size() < BATCH) {
+            List<Row<InodeId, Layout>> page = store.scan(Schema.ORPHAN, from, Keys.u64End(), BATCH);
+            for (Row<InodeId, Layout> orphan : page) {
+                if (closed.size() < BATCH && !openFiles.isOpen(orphan.key())) {
+                    closed.add(orphan);
+                }
+            }
+            if (page.size() < BATCH) {
+                break;
+            }
+            from = Keys.justAfter(Keys.INODE.encode(page.get(page.size() - 1).key()));
+        }
+        return closed;
     }
 
     private CompletableFuture<Boolean> delete(InetSocketAddress node, List<Long> inodes) {

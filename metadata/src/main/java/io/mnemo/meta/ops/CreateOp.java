@@ -21,18 +21,24 @@ import java.util.Optional;
 
 /**
  * create, mkdir, symlink, mknod (fifo, devices, sockets): a new inode named {@code name} in
- * {@code parent}, with the id, owner, time and (for a regular file) layout the command carries.
- * The parent's mtime and ctime change; a new directory adds one link to its parent.
+ * {@code parent}, with the id, time and (for a regular file) layout the command carries, owned
+ * by the caller (the group is the parent's instead when the parent is set-gid). The parent's
+ * mtime and ctime change; a new directory adds one link to its parent. The caller needs search
+ * permission on the parent, and write permission too unless the name exists.
  *
  * <p>A non-exclusive create of a name that exists answers the existing inode (open with
- * {@code O_CREAT}), or EISDIR if it is a directory. Errors: ENOENT (no parent, empty symlink
- * target), ENOTDIR, EEXIST, EISDIR, EINVAL (bad name or type), ENAMETOOLONG, ENOSPC (a regular
- * file without a layout: no data nodes).
+ * {@code O_CREAT}; the open itself checks the file's permissions), or EISDIR if it is a
+ * directory. Errors: ENOENT (no parent, empty symlink target), ENOTDIR, EACCES, EEXIST, EISDIR,
+ * EINVAL (bad name or type), ENAMETOOLONG (a name over 255 bytes, a symlink target over 4095),
+ * ENOSPC (a regular file without a layout: no data nodes).
  *
  * <p>Formatting is a create too: {@code parent} 0 with {@code new_inode} 1 makes the root
  * directory, once.
  */
 public final class CreateOp {
+    /** Linux's PATH_MAX (4096) less the terminating NUL. */
+    static final int MAX_SYMLINK_BYTES = 4095;
+
     private CreateOp() {}
 
     public static MetaResponse apply(Txn txn, MetaCommand cmd) throws FsException {
@@ -43,15 +49,19 @@ public final class CreateOp {
         Namespace ns = new Namespace(txn);
         Name name = Namespace.name(req.getName());
         FileType type = type(req.getType());
+        // symlink(2) copies its target in before it looks at any directory.
+        String target = type == FileType.SYMLINK ? symlinkTarget(req) : null;
+        Permissions who = Permissions.of(cmd.getCaller());
         Inode parent = ns.inode(req.getParent()).requireDirectory();
+        who.requireSearch(parent);
         Optional<Dentry> existing = ns.entry(parent.id(), name);
         if (existing.isPresent()) {
             return existing(ns, req, type, existing.get(), name);
         }
+        who.requireModifiable(parent);
         InodeId id = newInodeId(txn, cmd);
         long now = cmd.getNowNs();
         Layout layout = null;
-        String target = null;
         long size = 0;
         switch (type) {
             case REGULAR -> {
@@ -60,20 +70,15 @@ public final class CreateOp {
                 }
                 layout = layout(cmd);
             }
-            case SYMLINK -> {
-                target = req.getSymlinkTarget();
-                if (target.isEmpty()) {
-                    throw new FsException(Errno.ENOENT, "empty symlink target");
-                }
-                size = target.getBytes(StandardCharsets.UTF_8).length;
-            }
+            case SYMLINK -> size = target.getBytes(StandardCharsets.UTF_8).length;
             default -> { }
         }
         boolean dir = type == FileType.DIRECTORY;
-        int mode = type == FileType.SYMLINK ? 0777 : req.getMode() & 07777;
+        boolean inheritGroup = (parent.attributes().mode() & Permissions.S_ISGID) != 0;
+        int gid = inheritGroup ? parent.attributes().gid() : who.gid();
         int rdev = type == FileType.CHAR_DEVICE || type == FileType.BLOCK_DEVICE ? req.getRdev() : 0;
-        Inode inode = new Inode(new Attributes(id, type, mode, cmd.getCaller().getUid(), cmd.getCaller().getGid(),
-                dir ? 2 : 1, size, now, now, now, rdev, layout, target), dir ? parent.id() : null);
+        Inode inode = new Inode(new Attributes(id, type, mode(type, req.getMode(), inheritGroup, gid, who), who.uid(),
+                gid, dir ? 2 : 1, size, now, now, now, rdev, layout, target), dir ? parent.id() : null);
 
         txn.put(Schema.INODE, id, inode);
         txn.put(Schema.DENTRY, new DentryKey(parent.id(), name), new Dentry(id, type));
@@ -81,6 +86,40 @@ public final class CreateOp {
         txn.put(Schema.INODE, parent.id(), dir ? updatedParent.withNlink(parent.nlink() + 1) : updatedParent);
         Links.created(txn, inode);
         return Replies.attr(inode);
+    }
+
+    /**
+     * The new inode's mode, as Linux's {@code vfs_mkdir} and {@code inode_init_owner} make it:
+     * symlinks are 0777; mkdir keeps only permissions and the sticky bit; below a set-gid
+     * directory the group is the directory's, a new directory is set-gid too, and a new
+     * set-gid executable of a caller outside that group loses its set-gid.
+     */
+    private static int mode(FileType type, int requested, boolean inheritGroup, int gid, Permissions who) {
+        if (type == FileType.SYMLINK) {
+            return 0777;
+        }
+        int mode = requested & 07777;
+        if (type == FileType.DIRECTORY) {
+            mode &= 01777;
+            return inheritGroup ? mode | Permissions.S_ISGID : mode;
+        }
+        int setgidExec = Permissions.S_ISGID | Permissions.S_IXGRP;
+        if (inheritGroup && (mode & setgidExec) == setgidExec && !who.isRoot() && !who.inGroup(gid)) {
+            mode &= ~Permissions.S_ISGID;
+        }
+        return mode;
+    }
+
+    /** A symlink's target: ENOENT if empty, ENAMETOOLONG beyond {@value #MAX_SYMLINK_BYTES} bytes. */
+    private static String symlinkTarget(CreateReq req) throws FsException {
+        String target = req.getSymlinkTarget();
+        if (target.isEmpty()) {
+            throw new FsException(Errno.ENOENT, "empty symlink target");
+        }
+        if (target.getBytes(StandardCharsets.UTF_8).length > MAX_SYMLINK_BYTES) {
+            throw new FsException(Errno.ENAMETOOLONG, "symlink target longer than " + MAX_SYMLINK_BYTES + " bytes");
+        }
+        return target;
     }
 
     private static MetaResponse existing(Namespace ns, CreateReq req, FileType type, Dentry entry, Name name)

@@ -14,9 +14,12 @@ import io.mnemo.meta.store.Txn;
 
 /**
  * link: a new entry {@code new_name} in {@code new_parent} for an existing non-directory.
- * The inode gains a link and a new ctime; the directory a new mtime and ctime.
+ * The inode gains a link and a new ctime; the directory a new mtime and ctime. The caller needs
+ * search and write permission on the directory; nobody, root included, may link a directory.
+ * Checks run in {@code vfs_link}'s order: EEXIST, then EACCES, then EPERM.
  *
- * <p>Errors: ENOENT, ENOTDIR, EEXIST, EPERM (a directory), EMLINK, EINVAL (bad name).
+ * <p>Errors: ENOENT (also for a deleted inode kept open), ENOTDIR, EACCES, EEXIST, EPERM (a
+ * directory), EMLINK, EINVAL (bad name).
  */
 public final class LinkOp {
     /** Linux's limit for most file systems (ext4: 65000). */
@@ -28,13 +31,19 @@ public final class LinkOp {
         LinkReq req = cmd.getLink();
         Namespace ns = new Namespace(txn);
         Name name = Namespace.name(req.getNewName());
+        Permissions who = Permissions.of(cmd.getCaller());
         Inode inode = ns.inode(req.getInode());
+        Inode dir = ns.inode(req.getNewParent()).requireDirectory();
+        who.requireSearch(dir);
+        if (ns.entry(dir.id(), name).isPresent()) {
+            throw new FsException(Errno.EEXIST, "'" + name + "' exists");
+        }
+        who.requireModifiable(dir);
         if (inode.isDirectory()) {
             throw new FsException(Errno.EPERM, "cannot hard-link a directory");
         }
-        Inode dir = ns.inode(req.getNewParent()).requireDirectory();
-        if (ns.entry(dir.id(), name).isPresent()) {
-            throw new FsException(Errno.EEXIST, "'" + name + "' exists");
+        if (inode.nlink() == 0) {
+            throw new FsException(Errno.ENOENT, inode.id() + " has been deleted");
         }
         if (inode.nlink() >= MAX_LINKS) {
             throw new FsException(Errno.EMLINK, inode.id() + " has too many links");

@@ -8,25 +8,30 @@ import io.mnemo.meta.store.Txn;
 
 /** What creating and dropping links does to inodes, shared by the operations that do it. */
 final class Links {
-    /** More xattrs than any inode may have (Linux allows 64 KiB of them in all). */
+    /** More xattrs than any inode may have (their names fill at most 64 KiB, see {@link Xattrs}). */
     private static final int MAX_XATTRS = 1 << 16;
 
     private Links() {}
 
     /**
-     * Removes one link of a non-directory. At zero links the inode goes away with its inline
-     * data and xattrs, and a regular file's layout is recorded as an orphan so the collector
-     * deletes its chunks; otherwise its ctime becomes {@code nowNanos}.
+     * Removes one link of a non-directory; its ctime becomes {@code nowNanos}. At zero links a
+     * regular file stays as an unnamed inode (nlink 0) with an orphan record holding its layout:
+     * handles opened before may still read and write it, and the collector deletes its chunks,
+     * then purges the inode, once no session holds it open. Any other type goes away at once,
+     * with its xattrs.
      */
     static void dropFileLink(Txn txn, Inode inode, long nowNanos) {
-        if (inode.nlink() > 1) {
-            txn.put(Schema.INODE, inode.id(), inode.withNlink(inode.nlink() - 1).withCtime(nowNanos));
+        Inode dropped = inode.withNlink(Math.max(0, inode.nlink() - 1)).withCtime(nowNanos);
+        if (dropped.nlink() > 0) {
+            txn.put(Schema.INODE, inode.id(), dropped);
+            return;
+        }
+        if (inode.attributes().isRegular() && inode.attributes().layout() != null) {
+            txn.put(Schema.INODE, inode.id(), dropped);
+            txn.put(Schema.ORPHAN, inode.id(), inode.attributes().layout());
             return;
         }
         forget(txn, inode);
-        if (inode.attributes().isRegular() && inode.attributes().layout() != null) {
-            txn.put(Schema.ORPHAN, inode.id(), inode.attributes().layout());
-        }
     }
 
     /** Removes an (empty) directory's inode; its parent's link count is the caller's business. */
@@ -43,11 +48,12 @@ final class Links {
         }
     }
 
-    private static void forget(Txn txn, Inode inode) {
+    /** Deletes an inode with its inline data and xattrs, and uncounts it. */
+    static void forget(Txn txn, Inode inode) {
         txn.delete(Schema.INODE, inode.id());
         txn.delete(Schema.INLINE, inode.id());
-        byte[] start = Keys.INODE.encode(inode.id());
-        byte[] end = Keys.dentryEnd(inode.id());
+        byte[] start = Keys.xattrStart(inode.id());
+        byte[] end = Keys.xattrEnd(inode.id());
         for (Row<byte[], byte[]> xattr : txn.scan(Schema.XATTR, start, end, MAX_XATTRS)) {
             txn.delete(Schema.XATTR, xattr.key());
         }

@@ -1,6 +1,7 @@
 package io.mnemo.meta.ops;
 
 import io.mnemo.core.error.FsException;
+import io.mnemo.core.proto.Caller;
 import io.mnemo.core.proto.LookupReq;
 import io.mnemo.core.proto.MetaResponse;
 import io.mnemo.meta.store.Inode;
@@ -8,16 +9,19 @@ import io.mnemo.meta.store.ReadView;
 
 /**
  * lookup: the attributes of entry {@code name} in directory {@code parent}: a point get of the
- * entry, then of the inode. {@code .} is the directory itself and {@code ..} its parent.
+ * entry, then of the inode. {@code .} is the directory itself and {@code ..} its parent. The
+ * caller needs search permission on the directory: clients resolve a path one component at a
+ * time, so this checks every directory on the way, as the kernel's path walk does.
  *
- * <p>Errors: ENOENT, ENOTDIR, EINVAL and ENAMETOOLONG (bad name).
+ * <p>Errors: ENOENT, ENOTDIR, EACCES, EINVAL and ENAMETOOLONG (bad name).
  */
 public final class LookupOp {
     private LookupOp() {}
 
-    public static MetaResponse run(ReadView view, LookupReq req) throws FsException {
+    public static MetaResponse run(ReadView view, Caller caller, LookupReq req) throws FsException {
         Namespace ns = new Namespace(view);
         Inode dir = ns.inode(req.getParent()).requireDirectory();
+        Permissions.of(caller).requireSearch(dir);
         byte[] name = req.getName().toByteArray();
         if (name.length == 1 && name[0] == '.') {
             return Replies.attr(dir);

@@ -25,6 +25,8 @@ public final class OpRunner {
                 case COMMIT_LENGTH -> CommitLengthOp.apply(txn, cmd);
                 case REGISTER_NODE -> RegisterNodeOp.apply(txn, cmd);
                 case PURGE_ORPHAN -> PurgeOrphanOp.apply(txn, cmd);
+                case SETXATTR -> SetxattrOp.apply(txn, cmd);
+                case REMOVEXATTR -> RemovexattrOp.apply(txn, cmd);
                 case OP_NOT_SET -> throw new FsException(Errno.EINVAL, "command without an operation");
             };
         } catch (FsException e) {

@@ -2,6 +2,7 @@ package io.mnemo.meta.ops;
 
 import com.google.protobuf.ByteString;
 import io.mnemo.core.error.FsException;
+import io.mnemo.core.proto.Caller;
 import io.mnemo.core.proto.DirEntryMsg;
 import io.mnemo.core.proto.DirPage;
 import io.mnemo.core.proto.MetaResponse;
@@ -19,9 +20,10 @@ import java.util.List;
  * readdir: one page of a directory's entries in name order, starting after the name
  * {@code after} (the cookie; empty for the first page). A range scan of the directory's key
  * prefix, so every page costs the same however large the directory. {@code .} and {@code ..}
- * are not stored and not listed.
+ * are not stored and not listed. The caller needs read permission on the directory (checked
+ * for every page: there is no open directory handle on the server).
  *
- * <p>Errors: ENOENT, ENOTDIR.
+ * <p>Errors: ENOENT, ENOTDIR, EACCES.
  */
 public final class ReaddirOp {
     /** Entries per page when the request asks for none, and at most. */
@@ -30,8 +32,9 @@ public final class ReaddirOp {
 
     private ReaddirOp() {}
 
-    public static MetaResponse run(ReadView view, ReaddirReq req) throws FsException {
+    public static MetaResponse run(ReadView view, Caller caller, ReaddirReq req) throws FsException {
         Inode dir = new Namespace(view).inode(req.getDir()).requireDirectory();
+        Permissions.of(caller).require(dir, Permissions.READ, "readdir");
         int limit = req.getLimit() == 0 ? DEFAULT_LIMIT : Math.min(req.getLimit(), MAX_LIMIT);
         byte[] start = Keys.dentryStart(dir.id());
         byte[] from = start;

@@ -23,9 +23,16 @@ import java.util.Optional;
  * {@code RENAME_NOREPLACE} (1) refuses an existing target; {@code RENAME_EXCHANGE} (2) swaps
  * two existing entries.
  *
+ * <p>Permissions as Linux's {@code vfs_rename}: search permission on both directories; removing
+ * the source entry and replacing a target each need write and search permission on their
+ * directory and, in a sticky directory, the ownership of that entry or of the directory; a new
+ * name needs write and search permission on its directory; a directory that changes parent
+ * needs write permission on itself, since its {@code ..} changes.
+ *
  * <p>Errors: ENOENT, ENOTDIR (a parent, or a directory onto a non-directory), EISDIR (a
  * non-directory onto a directory), ENOTEMPTY, EEXIST (NOREPLACE), EINVAL (a directory into its
- * own subtree, bad flags or name), EBUSY (the root, addressed as parent 0).
+ * own subtree, bad flags or name), EBUSY (the root, addressed as parent 0), EACCES, EPERM (a
+ * sticky directory).
  */
 public final class RenameOp {
     static final int NOREPLACE = 1;
@@ -45,33 +52,46 @@ public final class RenameOp {
         Namespace ns = new Namespace(txn);
         Name srcName = Namespace.name(req.getSrcName());
         Name dstName = Namespace.name(req.getDstName());
+        Permissions who = Permissions.of(cmd.getCaller());
         Inode srcDir = ns.inode(req.getSrcParent()).requireDirectory();
         Inode dstDir = ns.inode(req.getDstParent()).requireDirectory();
+        who.requireSearch(srcDir);
+        who.requireSearch(dstDir);
         Dentry srcEntry = ns.requireEntry(srcDir.id(), srcName);
         Optional<Dentry> dstEntry = ns.entry(dstDir.id(), dstName);
         if ((flags & EXCHANGE) != 0) {
             Dentry other = dstEntry.orElseThrow(() -> new FsException(Errno.ENOENT, "no entry '" + dstName + "'"));
-            return exchange(txn, ns, cmd.getNowNs(), srcDir, srcName, srcEntry, dstDir, dstName, other);
+            return exchange(txn, ns, who, cmd.getNowNs(), srcDir, srcName, srcEntry, dstDir, dstName, other);
         }
         if (dstEntry.isPresent() && (flags & NOREPLACE) != 0) {
             throw new FsException(Errno.EEXIST, "'" + dstName + "' exists");
-        }
-        if (dstEntry.isPresent() && dstEntry.get().child().equals(srcEntry.child())) {
-            return Replies.ok(); // the same inode: POSIX says do nothing
         }
         Inode src = ns.inode(srcEntry.child());
         if (src.isDirectory() && ns.isWithin(dstDir, src.id())) {
             throw new FsException(Errno.EINVAL, "cannot move " + src.id() + " into its own subtree");
         }
+        if (dstEntry.isPresent() && dstEntry.get().child().equals(srcEntry.child())) {
+            return Replies.ok(); // the same inode: POSIX says do nothing
+        }
+        who.requireMayRemove(srcDir, src);
         Inode replaced = null;
         if (dstEntry.isPresent()) {
             replaced = ns.inode(dstEntry.get().child());
+            who.requireMayRemove(dstDir, replaced);
             if (src.isDirectory()) {
                 replaced.requireDirectory();
-                ns.requireEmpty(replaced);
             } else {
                 replaced.requireNotDirectory();
             }
+        } else {
+            who.requireModifiable(dstDir);
+        }
+        boolean newParent = !srcDir.id().equals(dstDir.id());
+        if (newParent && src.isDirectory()) {
+            who.require(src, Permissions.WRITE, "moving a directory (its '..' changes)");
+        }
+        if (replaced != null && replaced.isDirectory()) {
+            ns.requireEmpty(replaced);
         }
 
         long now = cmd.getNowNs();
@@ -92,8 +112,8 @@ public final class RenameOp {
         return Replies.ok();
     }
 
-    private static MetaResponse exchange(Txn txn, Namespace ns, long now, Inode srcDir, Name srcName,
-            Dentry srcEntry, Inode dstDir, Name dstName, Dentry dstEntry) throws FsException {
+    private static MetaResponse exchange(Txn txn, Namespace ns, Permissions who, long now, Inode srcDir,
+            Name srcName, Dentry srcEntry, Inode dstDir, Name dstName, Dentry dstEntry) throws FsException {
         if (srcEntry.child().equals(dstEntry.child())) {
             return Replies.ok();
         }
@@ -104,6 +124,16 @@ public final class RenameOp {
         Inode b = ns.inode(dstEntry.child());
         if (a.isDirectory() && ns.isWithin(dstDir, a.id()) || b.isDirectory() && ns.isWithin(srcDir, b.id())) {
             throw new FsException(Errno.EINVAL, "cannot move a directory into its own subtree");
+        }
+        who.requireMayRemove(srcDir, a);
+        who.requireMayRemove(dstDir, b);
+        if (!srcDir.id().equals(dstDir.id())) {
+            if (a.isDirectory()) {
+                who.require(a, Permissions.WRITE, "moving a directory (its '..' changes)");
+            }
+            if (b.isDirectory()) {
+                who.require(b, Permissions.WRITE, "moving a directory (its '..' changes)");
+            }
         }
         int aDir = a.isDirectory() ? 1 : 0;
         int bDir = b.isDirectory() ? 1 : 0;

@@ -15,12 +15,15 @@ import io.mnemo.meta.store.Txn;
 
 /**
  * unlink and rmdir ({@code directory} set): removes the entry {@code name} of {@code parent}.
- * The parent's mtime and ctime change. unlink drops one link of the target (at zero the inode
- * is deleted and a regular file becomes an orphan whose chunks the collector deletes); rmdir
- * deletes the empty directory and one link of the parent.
+ * The parent's mtime and ctime change. unlink drops one link of the target and changes its ctime
+ * (at zero links a regular file becomes an orphan, see {@link Links#dropFileLink}); rmdir deletes
+ * the empty directory and one link of the parent. The caller needs search and write permission
+ * on the parent and, if it is sticky, must own the parent or the target. Checks run in
+ * {@code may_delete}'s order: ENOENT, EACCES, EPERM, then the type.
  *
- * <p>Errors: ENOENT, ENOTDIR (parent, or rmdir of a non-directory), EISDIR (unlink of a
- * directory), ENOTEMPTY, EBUSY (the root, addressed as {@code parent} 0), EINVAL (bad name).
+ * <p>Errors: ENOENT, EACCES, EPERM (sticky directory), ENOTDIR (parent, or rmdir of a
+ * non-directory), EISDIR (unlink of a directory), ENOTEMPTY, EBUSY (the root, addressed as
+ * {@code parent} 0), EINVAL (bad name).
  */
 public final class UnlinkOp {
     private UnlinkOp() {}
@@ -32,16 +35,19 @@ public final class UnlinkOp {
         }
         Namespace ns = new Namespace(txn);
         Name name = Namespace.name(req.getName());
+        Permissions who = Permissions.of(cmd.getCaller());
         Inode parent = ns.inode(req.getParent()).requireDirectory();
+        who.requireSearch(parent);
         Dentry entry = ns.requireEntry(parent.id(), name);
-        if (entry.child().equals(InodeId.ROOT)) {
-            throw new FsException(Errno.EBUSY, "the root cannot be removed");
-        }
         Inode target = ns.inode(entry.child());
+        who.requireMayRemove(parent, target);
         long now = cmd.getNowNs();
         Inode updatedParent = parent.withContentsChanged(now);
         if (req.getDirectory()) {
             target.requireDirectory();
+            if (entry.child().equals(InodeId.ROOT)) {
+                throw new FsException(Errno.EBUSY, "the root cannot be removed");
+            }
             ns.requireEmpty(target);
             Links.dropDirectory(txn, target);
             updatedParent = updatedParent.withNlink(parent.nlink() - 1);

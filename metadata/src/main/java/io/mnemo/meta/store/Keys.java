@@ -97,6 +97,28 @@ public final class Keys {
         return Longs.toByteArray(dir.value() + 1);
     }
 
+    /** The xattr family's key of attribute {@code name} of {@code inode}: the u64 inode, then the name's bytes. */
+    public static byte[] xattr(InodeId inode, byte[] name) {
+        return ByteBuffer.allocate(Long.BYTES + name.length).putLong(inode.value()).put(name).array();
+    }
+
+    /** The name part of an xattr family key. */
+    public static byte[] xattrName(byte[] key) {
+        if (key.length <= Long.BYTES) {
+            throw new IllegalStateException("xattr key of " + key.length + " bytes has no name");
+        }
+        return Arrays.copyOfRange(key, Long.BYTES, key.length);
+    }
+
+    /** Bounds that enclose every xattr of {@code inode}. */
+    public static byte[] xattrStart(InodeId inode) {
+        return Longs.toByteArray(inode.value());
+    }
+
+    public static byte[] xattrEnd(InodeId inode) {
+        return Longs.toByteArray(inode.value() + 1);
+    }
+
     /**
      * The smallest key greater than {@code key} that a longer key with it as prefix could not
      * beat: {@code key + 0x00}. Names never contain NUL, so this skips exactly one entry.

@@ -17,16 +17,18 @@ import java.util.List;
  * <tr><th>family</th><th>key</th><th>value</th><th>holds</th></tr>
  * <tr><td>{@code inode}</td><td>u64 inode</td>
  *     <td>{@link Inode}: {@code [1][u64 parent dir, 0 unless a directory][AttrMsg]}</td>
- *     <td>every live inode; the root is inode 1 and its own parent</td></tr>
+ *     <td>every live inode, and deleted regular files (nlink 0) until their orphan record is
+ *     purged; the root is inode 1 and its own parent</td></tr>
  * <tr><td>{@code dentry}</td><td>u64 parent, name bytes</td>
  *     <td>{@link Dentry}: {@code [1][u64 child][u8 FileType ordinal]}</td>
  *     <td>directory entries; one directory is one 8-byte prefix, in name order</td></tr>
- * <tr><td>{@code xattr}</td><td>u64 inode, name bytes</td><td>{@code [1][value bytes]}</td>
- *     <td>extended attributes (no operation writes them yet)</td></tr>
+ * <tr><td>{@code xattr}</td><td>u64 inode, name bytes (UTF-8, with its namespace prefix)</td>
+ *     <td>{@code [1][value bytes]}</td><td>extended attributes</td></tr>
  * <tr><td>{@code inline}</td><td>u64 inode</td><td>{@code [1][file bytes]}</td>
  *     <td>contents of small files (no operation writes them yet)</td></tr>
  * <tr><td>{@code orphan}</td><td>u64 inode</td><td>{@code [1][LayoutMsg]}</td>
- *     <td>deleted regular files whose chunks the collector has not yet removed from the data nodes</td></tr>
+ *     <td>deleted regular files whose chunks the collector has not yet removed from the data nodes;
+ *     their inode records (nlink 0) stay too, for the handles still open on them</td></tr>
  * <tr><td>{@code node}</td><td>u32 node id</td><td>{@link NodeRecord}: {@code [1][NodeMsg: id, host, port]}</td>
  *     <td>registered data nodes (leases and usage live in memory only)</td></tr>
  * <tr><td>{@code chain}</td><td>u32 chain id</td><td>{@link ChainRecord}: {@code [1][ChainMsg]}</td>

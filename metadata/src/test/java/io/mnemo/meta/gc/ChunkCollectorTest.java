@@ -16,6 +16,7 @@ import io.mnemo.core.proto.UnlinkReq;
 import io.mnemo.meta.cluster.NodeRegistry;
 import io.mnemo.meta.raft.MetaRaft;
 import io.mnemo.meta.raft.RaftSettings;
+import io.mnemo.meta.session.Sessions;
 import io.mnemo.meta.store.Keys;
 import io.mnemo.meta.store.MetaStore;
 import io.mnemo.meta.store.Schema;
@@ -23,6 +24,7 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,7 +52,7 @@ class ChunkCollectorTest {
                 .setType(FileType.DIRECTORY.ordinal())));
         registry = new NodeRegistry(store, Duration.ofSeconds(5), System::nanoTime);
         clients = new DataNodeClients(SECRET, 2_000);
-        collector = new ChunkCollector(store, registry, raft, clients);
+        collector = new ChunkCollector(store, registry, raft, clients, OpenFiles.NONE);
     }
 
     @AfterEach
@@ -156,6 +158,37 @@ class ChunkCollectorTest {
             }
             assertEquals(0, orphans());
             assertEquals(List.of(inode), a.deleted);
+        }
+    }
+
+    @Test
+    void collect_skipsOrphansASessionHoldsOpen_untilReleasedOrExpired_andPurgesTheirInodes() throws Exception {
+        AtomicLong nanos = new AtomicLong();
+        Sessions sessions = new Sessions(Duration.ofSeconds(5), nanos::get);
+        try (FakeDataNode a = new FakeDataNode(SECRET);
+                ChunkCollector guarded = new ChunkCollector(store, registry, raft, clients, sessions::isOpen)) {
+            int node = register(a.port());
+            long released = nextInode;
+            sessions.open(1, new InodeId(released));
+            deletedFile("released", node);
+            long expired = nextInode;
+            sessions.open(2, new InodeId(expired));
+            deletedFile("expired", node);
+            long closed = deletedFile("closed", node);
+
+            assertEquals(1, guarded.collect());
+            assertEquals(List.of(closed), a.deleted);
+            assertTrue(store.get(Schema.INODE, new InodeId(released)).isPresent(), "still readable through handles");
+
+            sessions.release(1, new InodeId(released));
+            assertEquals(1, guarded.collect());
+            assertEquals(List.of(closed, released), a.deleted);
+            assertTrue(store.get(Schema.INODE, new InodeId(released)).isEmpty());
+
+            nanos.addAndGet(Duration.ofSeconds(6).toNanos());
+            assertEquals(1, guarded.collect());
+            assertEquals(List.of(closed, released, expired), a.deleted);
+            assertEquals(0, orphans());
         }
     }
 }

@@ -62,4 +62,25 @@ class CommitLengthOpTest {
         assertErrno(Errno.EINVAL, ns.commitLength(p.getInode(), 1, false));
         assertErrno(Errno.ENOENT, ns.commitLength(31337, 1, false));
     }
+
+    @Test
+    void commit_ofAWrite_byAnybodyButRoot_dropsSetuid_andGroupExecutableSetgid() throws Exception {
+        ok(ns.chmod(f.getInode(), 06777));
+        assertEquals(06777, ok(ns.as(Fixture.SUPERUSER).commitLength(f.getInode(), 10, true)).getMode());
+        assertEquals(06777, ok(ns.as(Fixture.BOB).commitLength(f.getInode(), 20, false)).getMode(),
+                "no write, no change");
+        AttrMsg a = ok(ns.as(Fixture.BOB).commitLength(f.getInode(), 30, true));
+        assertEquals(0777, a.getMode());
+        assertEquals(ns.now(), a.getCtimeNs());
+        ok(ns.chmod(f.getInode(), 06747));
+        assertEquals(02747, ok(ns.commitLength(f.getInode(), 30, true)).getMode(), "the owner's writes too");
+    }
+
+    @Test
+    void commit_ofUnlinkedButOpenFile_works() {
+        ok(ns.unlink(ROOT, "f"));
+        AttrMsg a = ok(ns.commitLength(f.getInode(), 4096, true));
+        assertEquals(4096, a.getSize());
+        assertEquals(0, a.getNlink());
+    }
 }

@@ -177,4 +177,58 @@ class CreateOpTest {
         assertErrno(Errno.EINVAL, ns.apply(MetaCommand.newBuilder().setNewInode(7).setCreate(CreateReq.newBuilder()
                 .setParent(ROOT).setName(bytes("q")).setType(42))));
     }
+
+    @Test
+    void create_needsSearchThenWritePermission_onTheParent_butAnExistingNameIsEexistFirst() {
+        AttrMsg d = ns.mkdir(ROOT, "d");
+        ns.file(d.getInode(), "there");
+        Fixture bob = ns.as(Fixture.BOB);
+        assertErrno(Errno.EACCES, bob.tryCreate(d.getInode(), "new", FileType.REGULAR, 0644), "0755: no write");
+        assertErrno(Errno.EACCES, bob.tryCreate(d.getInode(), "new", FileType.DIRECTORY, 0755));
+        assertErrno(Errno.EEXIST, bob.tryCreate(d.getInode(), "there", FileType.DIRECTORY, 0755));
+        ok(ns.chmod(d.getInode(), 0776));
+        assertErrno(Errno.EACCES, bob.tryCreate(d.getInode(), "there", FileType.DIRECTORY, 0755),
+                "without search permission the name cannot be looked at");
+        ok(ns.chmod(d.getInode(), 0771));
+        assertErrno(Errno.EACCES, bob.tryCreate(CreateReq.newBuilder().setParent(d.getInode()).setName(bytes("sym"))
+                .setType(FileType.SYMLINK.ordinal()).setSymlinkTarget("x")));
+        assertErrno(Errno.EACCES, bob.tryCreate(d.getInode(), "fifo", FileType.FIFO, 0644));
+        ok(ns.chmod(d.getInode(), 0703));
+        AttrMsg mine = ok(bob.tryCreate(d.getInode(), "bobs", FileType.REGULAR, 0600));
+        assertEquals(1001, mine.getUid());
+        assertEquals(1001, mine.getGid());
+        ok(ns.as(Fixture.SUPERUSER).tryCreate(ROOT, "roots", FileType.REGULAR, 0600));
+    }
+
+    @Test
+    void create_belowASetgidDirectory_takesItsGroup_andNewDirectoriesStaySetgid() {
+        AttrMsg d = ns.mkdir(ROOT, "d");
+        ok(ns.chmod(d.getInode(), 02777)); // alice:100
+        Fixture bob = ns.as(Fixture.BOB);
+        AttrMsg sub = ok(bob.tryCreate(d.getInode(), "sub", FileType.DIRECTORY, 0755));
+        assertEquals(100, sub.getGid());
+        assertEquals(02755, sub.getMode());
+        AttrMsg f = ok(bob.tryCreate(d.getInode(), "f", FileType.REGULAR, 02755));
+        assertEquals(100, f.getGid());
+        assertEquals(0755, f.getMode(), "bob is not in group 100: no set-gid executable for him");
+        AttrMsg g = ok(ns.as(Fixture.CAROL).tryCreate(d.getInode(), "g", FileType.REGULAR, 02755));
+        assertEquals(02755, g.getMode());
+        AttrMsg plain = ok(bob.tryCreate(sub.getInode(), "plain", FileType.REGULAR, 0644));
+        assertEquals(100, plain.getGid(), "inherited through the set-gid subdirectory");
+    }
+
+    @Test
+    void mkdir_keepsOnlyPermissionsAndSticky() {
+        assertEquals(01777, ok(ns.tryCreate(ROOT, "d", FileType.DIRECTORY, 07777)).getMode());
+        assertEquals(06755, ok(ns.tryCreate(ROOT, "f", FileType.REGULAR, 06755)).getMode());
+    }
+
+    @Test
+    void symlink_targetOf4095Bytes_isFine_longerIsEnametoolong() {
+        ok(ns.tryCreate(CreateReq.newBuilder().setParent(ROOT).setName(bytes("ok"))
+                .setType(FileType.SYMLINK.ordinal()).setSymlinkTarget("t".repeat(4095))));
+        assertErrno(Errno.ENAMETOOLONG, ns.tryCreate(CreateReq.newBuilder().setParent(ROOT).setName(bytes("long"))
+                .setType(FileType.SYMLINK.ordinal()).setSymlinkTarget("t".repeat(4096))));
+        assertErrno(Errno.ENOENT, ns.lookup(ROOT, "long"));
+    }
 }

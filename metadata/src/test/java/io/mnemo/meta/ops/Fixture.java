@@ -12,6 +12,10 @@ import io.mnemo.core.proto.CommitLengthReq;
 import io.mnemo.core.proto.CreateReq;
 import io.mnemo.core.proto.DirEntryMsg;
 import io.mnemo.core.proto.GetattrReq;
+import io.mnemo.core.proto.GetxattrReq;
+import io.mnemo.core.proto.ListxattrReq;
+import io.mnemo.core.proto.RemovexattrReq;
+import io.mnemo.core.proto.SetxattrReq;
 import io.mnemo.core.proto.LayoutMsg;
 import io.mnemo.core.proto.LinkReq;
 import io.mnemo.core.proto.LookupReq;
@@ -32,46 +36,69 @@ import java.util.List;
 /**
  * A formatted namespace on a real RocksDB store, with commands applied the way the state
  * machine applies them (one transaction and one batch each), and a clock that ticks 1 µs per command.
+ * Everything runs as {@link #ALICE}, who owns the root, unless {@link #as} names another caller.
  */
 final class Fixture implements AutoCloseable {
     static final LayoutMsg LAYOUT = LayoutMsg.newBuilder().setChunkSize(4 << 20).setStripeCount(2)
             .addChains(1).addChains(2).build();
     static final Caller ALICE = Caller.newBuilder().setUid(1000).setGid(100).build();
+    /** Another user, in none of Alice's groups. */
+    static final Caller BOB = Caller.newBuilder().setUid(1001).setGid(1001).build();
+    /** Another user, in Alice's group 100 through a supplementary group. */
+    static final Caller CAROL = Caller.newBuilder().setUid(1002).setGid(1002).addGroups(7).addGroups(100).build();
+    static final Caller SUPERUSER = Caller.newBuilder().setUid(0).setGid(0).build();
     static final long ROOT = 1;
 
     final MetaStore store;
-    private long now = 1_700_000_000_000_000_000L;
-    private long nextInode = 2;
-    private long index;
+    private final Clock clock;
+    private final Caller caller;
 
-    private Fixture(MetaStore store) {
+    /** Time, inode ids and Raft indexes, shared by the views of one namespace for different callers. */
+    private static final class Clock {
+        long now = 1_700_000_000_000_000_000L;
+        long nextInode = 2;
+        long index;
+    }
+
+    private Fixture(MetaStore store, Clock clock, Caller caller) {
         this.store = store;
+        this.clock = clock;
+        this.caller = caller;
     }
 
     static Fixture format(Path dir) throws Exception {
-        Fixture f = new Fixture(MetaStore.open(dir));
+        Fixture f = new Fixture(MetaStore.open(dir), new Clock(), ALICE);
         ok(f.apply(MetaCommand.newBuilder().setNewInode(1)
                 .setCreate(CreateReq.newBuilder().setParent(0).setType(FileType.DIRECTORY.ordinal()).setMode(0755))));
         return f;
     }
 
+    /** The same namespace, acting as {@code who}; closing either closes both. */
+    Fixture as(Caller who) {
+        return new Fixture(store, clock, who);
+    }
+
+    Caller caller() {
+        return caller;
+    }
+
     /** Applies a command at a fresh time, as the state machine does. */
     MetaResponse apply(MetaCommand.Builder cmd) {
-        now += 1000;
-        cmd.setNowNs(now);
+        clock.now += 1000;
+        cmd.setNowNs(clock.now);
         if (!cmd.hasCaller()) {
-            cmd.setCaller(ALICE);
+            cmd.setCaller(caller);
         }
         Txn txn = store.begin();
         MetaResponse response = OpRunner.apply(txn, cmd.build());
-        txn.put(Schema.APPLIED, new Applied(1, ++index));
+        txn.put(Schema.APPLIED, new Applied(1, ++clock.index));
         store.commit(txn);
         return response;
     }
 
     /** The time the last command applied with. */
     long now() {
-        return now;
+        return clock.now;
     }
 
     MetaResponse tryCreate(long parent, String name, FileType type, int mode) {
@@ -80,7 +107,7 @@ final class Fixture implements AutoCloseable {
     }
 
     MetaResponse tryCreate(CreateReq.Builder req) {
-        MetaCommand.Builder cmd = MetaCommand.newBuilder().setNewInode(nextInode++).setCreate(req);
+        MetaCommand.Builder cmd = MetaCommand.newBuilder().setNewInode(clock.nextInode++).setCreate(req);
         if (req.getType() == FileType.REGULAR.ordinal()) {
             cmd.setNewLayout(LAYOUT);
         }
@@ -129,13 +156,62 @@ final class Fixture implements AutoCloseable {
                 .setSize(size).setTouchMtime(touchMtime)));
     }
 
+    MetaResponse chmod(long inode, int mode) {
+        return setattr(SetattrReq.newBuilder().setInode(inode).setHasMode(true).setMode(mode));
+    }
+
+    MetaResponse chown(long inode, int uid, int gid) {
+        SetattrReq.Builder req = SetattrReq.newBuilder().setInode(inode);
+        if (uid >= 0) {
+            req.setHasUid(true).setUid(uid);
+        }
+        if (gid >= 0) {
+            req.setHasGid(true).setGid(gid);
+        }
+        return setattr(req);
+    }
+
+    MetaResponse setxattr(long inode, String name, String value, int flags) {
+        return apply(MetaCommand.newBuilder().setSetxattr(SetxattrReq.newBuilder().setInode(inode).setName(name)
+                .setValue(bytes(value)).setFlags(flags)));
+    }
+
+    MetaResponse removexattr(long inode, String name) {
+        return apply(MetaCommand.newBuilder().setRemovexattr(RemovexattrReq.newBuilder().setInode(inode)
+                .setName(name)));
+    }
+
+    MetaResponse getxattr(long inode, String name) {
+        try {
+            return GetxattrOp.run(store, caller, GetxattrReq.newBuilder().setInode(inode).setName(name).build());
+        } catch (FsException e) {
+            return Replies.error(e);
+        }
+    }
+
+    MetaResponse listxattr(long inode) {
+        try {
+            return ListxattrOp.run(store, caller, ListxattrReq.newBuilder().setInode(inode).build());
+        } catch (FsException e) {
+            return Replies.error(e);
+        }
+    }
+
+    MetaResponse readdir(long dir) {
+        try {
+            return ReaddirOp.run(store, caller, ReaddirReq.newBuilder().setDir(dir).build());
+        } catch (FsException e) {
+            return Replies.error(e);
+        }
+    }
+
     AttrMsg attr(long inode) throws FsException {
         return ok(GetattrOp.run(store, GetattrReq.newBuilder().setInode(inode).build()));
     }
 
     MetaResponse lookup(long parent, String name) {
         try {
-            return LookupOp.run(store, LookupReq.newBuilder().setParent(parent).setName(bytes(name)).build());
+            return LookupOp.run(store, caller, LookupReq.newBuilder().setParent(parent).setName(bytes(name)).build());
         } catch (FsException e) {
             return Replies.error(e);
         }
@@ -146,7 +222,7 @@ final class Fixture implements AutoCloseable {
         List<String> names = new ArrayList<>();
         ByteString after = ByteString.EMPTY;
         while (true) {
-            MetaResponse page = ReaddirOp.run(store, ReaddirReq.newBuilder().setDir(dir).setAfter(after)
+            MetaResponse page = ReaddirOp.run(store, caller, ReaddirReq.newBuilder().setDir(dir).setAfter(after)
                     .setLimit(100).build());
             for (DirEntryMsg e : page.getDirPage().getEntriesList()) {
                 names.add(e.getName().toStringUtf8());
@@ -165,6 +241,17 @@ final class Fixture implements AutoCloseable {
     static AttrMsg ok(MetaResponse r) {
         assertEquals(0, r.getErrno(), () -> "expected success, got errno " + r.getErrno() + ": " + r.getMessage());
         return r.getAttr();
+    }
+
+    static AttrMsg ok(MetaResponse r, String why) {
+        assertEquals(0, r.getErrno(), () -> why + ": expected success, got errno " + r.getErrno() + ": "
+                + r.getMessage());
+        return r.getAttr();
+    }
+
+    static void assertErrno(Errno expected, MetaResponse r, String why) {
+        assertEquals(expected.code(), r.getErrno(), () -> why + ": expected " + expected + ", got errno "
+                + r.getErrno() + " (" + r.getMessage() + ")");
     }
 
     static void assertErrno(Errno expected, MetaResponse r) {

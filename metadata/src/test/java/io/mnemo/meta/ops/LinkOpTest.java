@@ -42,7 +42,7 @@ class LinkOpTest {
         assertEquals(f.getMtimeNs(), linked.getMtimeNs());
         assertEquals(t, ns.attr(d.getInode()).getMtimeNs());
         assertEquals(2, ns.attr(d.getInode()).getNlink());
-        DirEntryMsg e = ReaddirOp.run(ns.store, ReaddirReq.newBuilder().setDir(d.getInode()).build())
+        DirEntryMsg e = ReaddirOp.run(ns.store, Fixture.ALICE, ReaddirReq.newBuilder().setDir(d.getInode()).build())
                 .getDirPage().getEntries(0);
         assertEquals(f.getInode(), e.getInode());
         assertEquals(FileType.REGULAR.ordinal(), e.getType());
@@ -68,5 +68,27 @@ class LinkOpTest {
         assertErrno(Errno.ENOENT, ns.link(4242, ROOT, "x"));
         assertErrno(Errno.ENOENT, ns.link(f.getInode(), 4242, "x"));
         assertErrno(Errno.ENOTDIR, ns.link(f.getInode(), f.getInode(), "x"));
+    }
+
+    @Test
+    void link_needsSearchAndWritePermission_onTheNewParent_afterEexist() {
+        AttrMsg f = ns.file(ROOT, "f");
+        AttrMsg d = ns.mkdir(ROOT, "d");
+        ns.file(d.getInode(), "taken");
+        Fixture bob = ns.as(Fixture.BOB);
+        assertErrno(Errno.EACCES, bob.link(f.getInode(), d.getInode(), "new"));
+        assertErrno(Errno.EEXIST, bob.link(f.getInode(), d.getInode(), "taken"));
+        ok(ns.chmod(d.getInode(), 0776));
+        assertErrno(Errno.EACCES, bob.link(f.getInode(), d.getInode(), "taken"));
+        ok(ns.chmod(d.getInode(), 0773));
+        ok(bob.link(f.getInode(), d.getInode(), "new"));
+        assertEquals(2, ok(ns.lookup(d.getInode(), "new")).getNlink());
+    }
+
+    @Test
+    void link_ofDirectory_isEperm_evenForRoot_butOnlyAfterThePermissionChecks() {
+        AttrMsg d = ns.mkdir(ROOT, "d");
+        assertErrno(Errno.EPERM, ns.as(Fixture.SUPERUSER).link(d.getInode(), ROOT, "again"));
+        assertErrno(Errno.EACCES, ns.as(Fixture.BOB).link(d.getInode(), ROOT, "again"));
     }
 }

@@ -40,7 +40,7 @@ class ReadOpsTest {
     }
 
     private DirPage page(long dirInode, String after, int limit) throws FsException {
-        return ReaddirOp.run(ns.store, ReaddirReq.newBuilder().setDir(dirInode).setAfter(bytes(after)).setLimit(limit)
+        return ReaddirOp.run(ns.store, Fixture.ALICE, ReaddirReq.newBuilder().setDir(dirInode).setAfter(bytes(after)).setLimit(limit)
                 .build()).getDirPage();
     }
 
@@ -102,5 +102,37 @@ class ReadOpsTest {
                 () -> GetattrOp.run(ns.store, GetattrReq.newBuilder().setInode(77).build())).errno());
         assertEquals(Errno.ENOENT, assertThrows(FsException.class,
                 () -> GetattrOp.run(ns.store, GetattrReq.newBuilder().build())).errno());
+    }
+
+    @Test
+    void lookup_needsSearchPermission_onTheDirectory_evenForDotAndDotDot() {
+        AttrMsg d = ns.mkdir(ROOT, "d");
+        ns.file(d.getInode(), "f");
+        ok(ns.chmod(d.getInode(), 0666));
+        Fixture bob = ns.as(Fixture.BOB);
+        assertErrno(Errno.EACCES, ns.lookup(d.getInode(), "f"));
+        assertErrno(Errno.EACCES, ns.lookup(d.getInode(), "missing"), "EACCES, not ENOENT, without search permission");
+        assertErrno(Errno.EACCES, ns.lookup(d.getInode(), "."));
+        assertErrno(Errno.EACCES, ns.lookup(d.getInode(), ".."));
+        assertErrno(Errno.EACCES, bob.lookup(d.getInode(), "f"));
+        ok(ns.as(Fixture.SUPERUSER).lookup(d.getInode(), "f"));
+        ok(ns.chmod(d.getInode(), 0701));
+        ok(ns.lookup(d.getInode(), "f"));
+        ok(bob.lookup(d.getInode(), "f"));
+        assertErrno(Errno.EACCES, ns.as(Fixture.CAROL).lookup(d.getInode(), "f"), "group members get the group's bits");
+    }
+
+    @Test
+    void readdir_needsReadPermission_getattrNeedsNothing() throws Exception {
+        AttrMsg d = ns.mkdir(ROOT, "d");
+        ns.file(d.getInode(), "f");
+        ok(ns.chmod(d.getInode(), 0311));
+        assertErrno(Errno.EACCES, ns.readdir(d.getInode()));
+        assertErrno(Errno.EACCES, ns.as(Fixture.BOB).readdir(d.getInode()));
+        assertEquals(1, ns.as(Fixture.SUPERUSER).readdir(d.getInode()).getDirPage().getEntriesCount());
+        ok(ns.chmod(d.getInode(), 0004));
+        assertEquals(1, ns.as(Fixture.BOB).readdir(d.getInode()).getDirPage().getEntriesCount());
+        ok(ns.chmod(d.getInode(), 0));
+        assertEquals(d.getInode(), ns.attr(d.getInode()).getInode());
     }
 }

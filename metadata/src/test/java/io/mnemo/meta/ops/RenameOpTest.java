@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mnemo.core.error.Errno;
+import io.mnemo.core.model.FileType;
 import io.mnemo.core.model.InodeId;
 import io.mnemo.core.proto.AttrMsg;
 import io.mnemo.meta.store.Schema;
@@ -70,9 +71,11 @@ class RenameOpTest {
         ok(ns.rename(ROOT, "a", ROOT, "b"));
         assertEquals(a.getInode(), ok(ns.lookup(ROOT, "b")).getInode());
         assertEquals(List.of("b"), ns.list(ROOT));
-        assertTrue(ns.store.get(Schema.INODE, new InodeId(b.getInode())).isEmpty());
+        AttrMsg replaced = ns.attr(b.getInode()); // kept, unnamed, for handles still open on it
+        assertEquals(0, replaced.getNlink());
+        assertEquals(ns.now(), replaced.getCtimeNs());
         assertTrue(ns.store.get(Schema.ORPHAN, new InodeId(b.getInode())).isPresent());
-        assertEquals(2, ns.store.get(Schema.INODE_COUNT).orElseThrow());
+        assertEquals(3, ns.store.get(Schema.INODE_COUNT).orElseThrow(), "counted until purged");
     }
 
     @Test
@@ -176,5 +179,89 @@ class RenameOpTest {
         assertEquals(ROOT, ok(ns.lookup(d.getInode(), "..")).getInode());
         assertErrno(Errno.ENOENT, ns.rename(ROOT, "f", ROOT, "missing", RenameOp.EXCHANGE));
         assertErrno(Errno.EINVAL, ns.rename(ROOT, "f", ROOT, "p", RenameOp.EXCHANGE | RenameOp.NOREPLACE));
+    }
+
+    @Test
+    void rename_needsSearchAndWritePermission_onBothDirectories() throws Exception {
+        AttrMsg a = ns.mkdir(ROOT, "a");
+        AttrMsg b = ns.mkdir(ROOT, "b");
+        ns.file(a.getInode(), "f");
+        ns.file(b.getInode(), "g");
+        ok(ns.chmod(a.getInode(), 0777));
+        Fixture bob = ns.as(Fixture.BOB);
+        assertErrno(Errno.EACCES, bob.rename(a.getInode(), "f", b.getInode(), "f"), "b is 0755");
+        assertErrno(Errno.EACCES, bob.rename(a.getInode(), "f", b.getInode(), "g"), "replacing needs it too");
+        assertErrno(Errno.EACCES, bob.rename(b.getInode(), "g", a.getInode(), "g"), "so does taking from b");
+        ok(ns.chmod(b.getInode(), 0776));
+        assertErrno(Errno.EACCES, bob.rename(a.getInode(), "f", b.getInode(), "f"), "no search permission on b");
+        ok(ns.chmod(b.getInode(), 0773));
+        ok(bob.rename(a.getInode(), "f", b.getInode(), "f"));
+        ok(bob.rename(b.getInode(), "f", b.getInode(), "g"));
+        assertEquals(List.of("g"), ns.list(b.getInode()));
+    }
+
+    @Test
+    void rename_inStickyDirectories_needsOwnershipOfSourceAndOfReplacedTarget() throws Exception {
+        AttrMsg tmp = ns.mkdir(ROOT, "tmp");
+        ok(ns.chmod(tmp.getInode(), 01777));
+        Fixture bob = ns.as(Fixture.BOB);
+        Fixture carol = ns.as(Fixture.CAROL);
+        ok(carol.tryCreate(tmp.getInode(), "carols", FileType.REGULAR, 0666));
+        ok(bob.tryCreate(tmp.getInode(), "bobs", FileType.REGULAR, 0666));
+        assertErrno(Errno.EPERM, bob.rename(tmp.getInode(), "carols", tmp.getInode(), "mine"));
+        assertErrno(Errno.EPERM, bob.rename(tmp.getInode(), "bobs", tmp.getInode(), "carols"), "over carol's file");
+        ok(bob.rename(tmp.getInode(), "bobs", tmp.getInode(), "new"));
+        ok(ns.rename(tmp.getInode(), "carols", tmp.getInode(), "moved"), "the directory's owner may");
+        ok(ns.as(Fixture.SUPERUSER).rename(tmp.getInode(), "new", tmp.getInode(), "moved"));
+        assertEquals(List.of("moved"), ns.list(tmp.getInode()));
+    }
+
+    @Test
+    void rename_ofDirectoryToAnotherParent_needsWritePermissionOnItself() throws Exception {
+        AttrMsg a = ns.mkdir(ROOT, "a");
+        AttrMsg b = ns.mkdir(ROOT, "b");
+        ok(ns.chmod(a.getInode(), 0777));
+        ok(ns.chmod(b.getInode(), 0777));
+        AttrMsg d = ok(ns.tryCreate(a.getInode(), "d", FileType.DIRECTORY, 0555));
+        Fixture bob = ns.as(Fixture.BOB);
+        ok(bob.rename(a.getInode(), "d", a.getInode(), "e"), "within one directory '..' stays");
+        assertErrno(Errno.EACCES, bob.rename(a.getInode(), "e", b.getInode(), "e"));
+        assertErrno(Errno.EACCES, ns.rename(a.getInode(), "e", b.getInode(), "e"), "not even for its owner");
+        ok(ns.as(Fixture.SUPERUSER).rename(a.getInode(), "e", b.getInode(), "e"));
+        assertEquals(ns.now(), ns.attr(d.getInode()).getCtimeNs());
+        assertEquals(b.getInode(), ok(ns.lookup(d.getInode(), "..")).getInode());
+        ok(ns.chmod(d.getInode(), 0755));
+        ok(ns.tryCreate(b.getInode(), "f", FileType.REGULAR, 0644));
+        ok(ns.rename(b.getInode(), "e", a.getInode(), "e"));
+    }
+
+    @Test
+    void rename_exchange_checksBothEntries() {
+        AttrMsg tmp = ns.mkdir(ROOT, "tmp");
+        ok(ns.chmod(tmp.getInode(), 01777));
+        ok(ns.as(Fixture.CAROL).tryCreate(tmp.getInode(), "carols", FileType.REGULAR, 0666));
+        ok(ns.as(Fixture.BOB).tryCreate(tmp.getInode(), "bobs", FileType.REGULAR, 0666));
+        assertErrno(Errno.EPERM, ns.as(Fixture.BOB).rename(tmp.getInode(), "bobs", tmp.getInode(), "carols",
+                RenameOp.EXCHANGE));
+        ok(ns.rename(tmp.getInode(), "bobs", tmp.getInode(), "carols", RenameOp.EXCHANGE));
+    }
+
+    @Test
+    void rename_acrossDirectories_setsTimesOfBothParents_andTheMovedAndReplacedInodes() throws Exception {
+        AttrMsg a = ns.mkdir(ROOT, "a");
+        AttrMsg b = ns.mkdir(ROOT, "b");
+        AttrMsg f = ns.file(a.getInode(), "f");
+        AttrMsg g = ns.file(b.getInode(), "g");
+        ok(ns.link(g.getInode(), ROOT, "g2"));
+        ok(ns.rename(a.getInode(), "f", b.getInode(), "g"));
+        long t = ns.now();
+        for (long inode : new long[] {a.getInode(), b.getInode()}) {
+            assertEquals(t, ns.attr(inode).getMtimeNs());
+            assertEquals(t, ns.attr(inode).getCtimeNs());
+        }
+        assertEquals(t, ns.attr(f.getInode()).getCtimeNs());
+        assertEquals(f.getMtimeNs(), ns.attr(f.getInode()).getMtimeNs(), "a rename does not modify the file");
+        assertEquals(t, ns.attr(g.getInode()).getCtimeNs());
+        assertEquals(1, ns.attr(g.getInode()).getNlink());
     }
 }

@@ -98,6 +98,16 @@ class CodecsTest {
     }
 
     @Test
+    void xattrKey_isInodeThenName_andKeepsToItsInodesRange() {
+        byte[] key = Keys.xattr(new InodeId(0x0102), "user.a".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("0000000000000102" + "757365722e61", HEX.formatHex(key));
+        assertEquals("user.a", new String(Keys.xattrName(key), java.nio.charset.StandardCharsets.UTF_8));
+        assertTrue(Arrays.compareUnsigned(Keys.xattrStart(new InodeId(0x0102)), key) < 0);
+        assertTrue(Arrays.compareUnsigned(key, Keys.xattrEnd(new InodeId(0x0102))) < 0);
+        assertThrows(IllegalStateException.class, () -> Keys.xattrName(new byte[8]));
+    }
+
+    @Test
     void orphanLayout() {
         golden(Schema.ORPHAN.values(), new Layout(1 << 16, 2, List.of(1, 2)), "01" + "0880800410021a020102");
     }
