@@ -3,6 +3,7 @@ package io.mnemo.fuse;
 import io.mnemo.core.client.DirListing;
 import io.mnemo.core.client.MnemoClient;
 import io.mnemo.core.error.FsException;
+import io.mnemo.core.model.Caller;
 import io.mnemo.core.model.DirEntry;
 import io.mnemo.core.model.FileType;
 import io.mnemo.core.model.InodeId;
@@ -24,14 +25,16 @@ final class DirStream {
 
     private final MnemoClient client;
     private final InodeId dir;
+    private final Caller caller;
     private List<DirEntry> page = List.of();
     private long pageStart; // stream index of page.get(0)
     private boolean more = true;
     private boolean loaded;
 
-    DirStream(MnemoClient client, InodeId dir) {
+    DirStream(MnemoClient client, InodeId dir, Caller caller) {
         this.client = client;
         this.dir = dir;
+        this.caller = caller;
     }
 
     synchronized void fill(long offset, Sink sink) throws FsException {
@@ -77,7 +80,7 @@ final class DirStream {
     }
 
     private void load(Name after, long start) throws FsException {
-        DirListing listing = client.readdir(dir, after, MnemoClient.READDIR_PAGE);
+        DirListing listing = client.readdir(dir, after, MnemoClient.READDIR_PAGE, caller);
         page = listing.entries();
         more = listing.more() && !listing.entries().isEmpty();
         pageStart = start;

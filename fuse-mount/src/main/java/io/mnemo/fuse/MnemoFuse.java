@@ -28,7 +28,6 @@ import ru.serce.jnrfuse.struct.Timespec;
  * the path resolver, which are safe for that.
  */
 final class MnemoFuse extends FuseStubFS {
-    private static final int O_ACCMODE = 03;
     private static final int O_EXCL = 0200;
     private static final long UTIME_NOW = (1L << 30) - 1;
     private static final long UTIME_OMIT = (1L << 30) - 2;
@@ -37,6 +36,8 @@ final class MnemoFuse extends FuseStubFS {
     private final MnemoClient client;
     private final PathResolver paths;
     private final MountProbe probe;
+    private final Callers callers = new Callers();
+    private final PageCachePolicy pageCache = new PageCachePolicy();
     private final AtomicLong handleNumbers = new AtomicLong(1);
     private final Handles<FileHandle> files = new Handles<>(handleNumbers);
     private final Handles<DirStream> dirs = new Handles<>(handleNumbers);
@@ -61,7 +62,7 @@ final class MnemoFuse extends FuseStubFS {
     public int getattr(String path, FileStat stat) {
         return FuseCall.call("getattr", path, () -> {
             probe.check(path);
-            StatFiller.fill(stat, paths.attributes(path));
+            StatFiller.fill(stat, paths.attributes(path, caller()));
             return 0;
         });
     }
@@ -70,7 +71,7 @@ final class MnemoFuse extends FuseStubFS {
     public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
         return FuseCall.call("fgetattr", path, () -> {
             FileHandle open = files.find(fi.fh.get());
-            StatFiller.fill(stat, client.getattr(open != null ? open.inode() : paths.inode(path)));
+            StatFiller.fill(stat, client.getattr(open != null ? open.inode() : paths.inode(path, caller())));
             return 0;
         });
     }
@@ -78,7 +79,7 @@ final class MnemoFuse extends FuseStubFS {
     @Override
     public int readlink(String path, Pointer buf, long size) {
         return FuseCall.call("readlink", path, () -> {
-            byte[] target = client.readlink(paths.inode(path)).getBytes(StandardCharsets.UTF_8);
+            byte[] target = client.readlink(paths.inode(path, caller())).getBytes(StandardCharsets.UTF_8);
             int n = (int) Math.min(target.length, size - 1);
             buf.put(0, target, 0, n);
             buf.putByte(n, (byte) 0);
@@ -89,7 +90,7 @@ final class MnemoFuse extends FuseStubFS {
     @Override
     public int mknod(String path, long mode, long rdev) {
         return FuseCall.call("mknod", path, () -> {
-            Parent p = paths.parent(path);
+            Parent p = paths.parent(path, caller());
             client.mknod(p.dir(), p.name(), FileType.fromMode((int) mode), (int) mode, (int) rdev, caller());
             return 0;
         });
@@ -98,7 +99,7 @@ final class MnemoFuse extends FuseStubFS {
     @Override
     public int mkdir(String path, long mode) {
         return FuseCall.call("mkdir", path, () -> {
-            Parent p = paths.parent(path);
+            Parent p = paths.parent(path, caller());
             client.mkdir(p.dir(), p.name(), (int) mode, caller());
             return 0;
         });
@@ -107,7 +108,7 @@ final class MnemoFuse extends FuseStubFS {
     @Override
     public int unlink(String path) {
         return FuseCall.call("unlink", path, () -> {
-            Parent p = paths.parent(path);
+            Parent p = paths.parent(path, caller());
             client.unlink(p.dir(), p.name(), caller());
             return 0;
         });
@@ -116,7 +117,7 @@ final class MnemoFuse extends FuseStubFS {
     @Override
     public int rmdir(String path) {
         return FuseCall.call("rmdir", path, () -> {
-            Parent p = paths.parent(path);
+            Parent p = paths.parent(path, caller());
             client.rmdir(p.dir(), p.name(), caller());
             paths.forget(path);
             return 0;
@@ -126,7 +127,7 @@ final class MnemoFuse extends FuseStubFS {
     @Override
     public int symlink(String target, String linkPath) {
         return FuseCall.call("symlink", linkPath, () -> {
-            Parent p = paths.parent(linkPath);
+            Parent p = paths.parent(linkPath, caller());
             client.symlink(p.dir(), p.name(), target, caller());
             return 0;
         });
@@ -135,8 +136,8 @@ final class MnemoFuse extends FuseStubFS {
     @Override
     public int rename(String from, String to) {
         return FuseCall.call("rename", from, () -> {
-            Parent src = paths.parent(from);
-            Parent dst = paths.parent(to);
+            Parent src = paths.parent(from, caller());
+            Parent dst = paths.parent(to, caller());
             client.rename(src.dir(), src.name(), dst.dir(), dst.name(), 0, caller());
             paths.forget(from);
             paths.forget(to);
@@ -147,8 +148,8 @@ final class MnemoFuse extends FuseStubFS {
     @Override
     public int link(String existing, String newPath) {
         return FuseCall.call("link", newPath, () -> {
-            Parent p = paths.parent(newPath);
-            client.link(paths.inode(existing), p.dir(), p.name(), caller());
+            Parent p = paths.parent(newPath, caller());
+            client.link(paths.inode(existing, caller()), p.dir(), p.name(), caller());
             return 0;
         });
     }
@@ -197,19 +198,18 @@ final class MnemoFuse extends FuseStubFS {
     @Override
     public int create(String path, long mode, FuseFileInfo fi) {
         return FuseCall.call("create", path, () -> {
-            Parent p = paths.parent(path);
+            Parent p = paths.parent(path, caller());
             int flags = fi.flags.get();
-            Attributes a = client.createFile(p.dir(), p.name(), (int) mode, (flags & O_EXCL) != 0, caller());
-            fi.fh.set(files.add(client.open(a.inode(), flags)));
-            return 0;
+            Caller caller = caller();
+            Attributes a = client.createFile(p.dir(), p.name(), (int) mode, (flags & O_EXCL) != 0, caller);
+            return opened(fi, client.open(a.inode(), flags, true, caller));
         });
     }
 
     @Override
     public int open(String path, FuseFileInfo fi) {
         return FuseCall.call("open", path, () -> {
-            fi.fh.set(files.add(client.open(paths.inode(path), fi.flags.get())));
-            return 0;
+            return opened(fi, client.open(paths.inode(path, caller()), fi.flags.get(), false, caller()));
         });
     }
 
@@ -225,13 +225,9 @@ final class MnemoFuse extends FuseStubFS {
     @Override
     public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
         return FuseCall.call("write", path, () -> {
-            FileHandle handle = files.get(fi.fh.get());
-            if ((handle.flags() & O_ACCMODE) == 0) {
-                throw new FsException(Errno.EBADF, "file not open for writing");
-            }
             byte[] data = new byte[(int) size];
             buf.get(0, data, 0, data.length);
-            client.write(handle, offset, data, data.length);
+            client.write(files.get(fi.fh.get()), offset, data, data.length);
             return data.length;
         });
     }
@@ -271,11 +267,11 @@ final class MnemoFuse extends FuseStubFS {
     @Override
     public int opendir(String path, FuseFileInfo fi) {
         return FuseCall.call("opendir", path, () -> {
-            Attributes a = paths.attributes(path);
+            Attributes a = paths.attributes(path, caller());
             if (!a.isDirectory()) {
                 throw new FsException(Errno.ENOTDIR, path + " is not a directory");
             }
-            fi.fh.set(dirs.add(new DirStream(client, a.inode())));
+            fi.fh.set(dirs.add(new DirStream(client, a.inode(), caller())));
             return 0;
         });
     }
@@ -308,19 +304,77 @@ final class MnemoFuse extends FuseStubFS {
     @Override
     public int access(String path, int mask) {
         return FuseCall.call("access", path, () -> {
-            paths.attributes(path);
+            client.access(paths.inode(path, caller()), mask, caller());
             return 0;
         });
     }
 
+    @Override
+    public int setxattr(String path, String name, Pointer value, long size, int flags) {
+        return FuseCall.call("setxattr", path, () -> {
+            byte[] bytes = new byte[(int) size];
+            value.get(0, bytes, 0, bytes.length);
+            client.setxattr(paths.inode(path, caller()), name, bytes, flags, caller());
+            return 0;
+        });
+    }
+
+    @Override
+    public int getxattr(String path, String name, Pointer value, long size) {
+        return FuseCall.call("getxattr", path, () -> {
+            byte[] bytes = client.getxattr(paths.inode(path, caller()), name, caller());
+            return copyOut(bytes, value, size);
+        });
+    }
+
+    @Override
+    public int listxattr(String path, Pointer list, long size) {
+        return FuseCall.call("listxattr", path, () -> {
+            java.io.ByteArrayOutputStream names = new java.io.ByteArrayOutputStream();
+            for (String name : client.listxattr(paths.inode(path, caller()), caller())) {
+                names.writeBytes(name.getBytes(StandardCharsets.UTF_8));
+                names.write(0);
+            }
+            return copyOut(names.toByteArray(), list, size);
+        });
+    }
+
+    @Override
+    public int removexattr(String path, String name) {
+        return FuseCall.call("removexattr", path, () -> {
+            client.removexattr(paths.inode(path, caller()), name, caller());
+            return 0;
+        });
+    }
+
+    /** The getxattr/listxattr contract: size 0 asks for the length; a buffer too small is ERANGE. */
+    private static int copyOut(byte[] bytes, Pointer buffer, long size) throws FsException {
+        if (size == 0) {
+            return bytes.length;
+        }
+        if (size < bytes.length) {
+            throw new FsException(Errno.ERANGE, "buffer of " + size + " bytes for " + bytes.length);
+        }
+        buffer.put(0, bytes, 0, bytes.length);
+        return bytes.length;
+    }
+
+    private int opened(FuseFileInfo fi, FileHandle handle) {
+        fi.fh.set(files.add(handle));
+        if (pageCache.unchangedSinceLastOpen(handle.openedWith())) {
+            FileInfoBits.keepCache(fi);
+        }
+        return 0;
+    }
+
     private int setattr(String path, AttrChanges changes) throws FsException {
-        client.setattr(paths.inode(path), changes, caller());
+        client.setattr(paths.inode(path, caller()), changes, caller());
         return 0;
     }
 
     private Caller caller() {
         FuseContext context = getContext();
-        return Caller.of(context.uid.intValue(), context.gid.intValue());
+        return callers.of(context.pid.intValue(), context.uid.intValue(), context.gid.intValue());
     }
 
     private static long nanos(Timespec t) {

@@ -6,6 +6,7 @@ import io.mnemo.core.client.MnemoClient;
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
 import io.mnemo.core.model.Attributes;
+import io.mnemo.core.model.Caller;
 import io.mnemo.core.model.InodeId;
 import io.mnemo.core.model.Name;
 import java.time.Duration;
@@ -29,13 +30,13 @@ final class PathResolver {
     }
 
     /** The attributes at {@code path}, fresh from the metadata server. */
-    Attributes attributes(String path) throws FsException {
+    Attributes attributes(String path, Caller caller) throws FsException {
         if (path.equals("/")) {
             return client.getattr(InodeId.ROOT);
         }
-        Parent p = parent(path);
+        Parent p = parent(path, caller);
         try {
-            Attributes a = client.lookup(p.dir(), p.name());
+            Attributes a = client.lookup(p.dir(), p.name(), caller);
             if (a.isDirectory()) {
                 directories.put(path, a.inode());
             }
@@ -48,25 +49,25 @@ final class PathResolver {
         }
     }
 
-    InodeId inode(String path) throws FsException {
+    InodeId inode(String path, Caller caller) throws FsException {
         if (path.equals("/")) {
             return InodeId.ROOT;
         }
         InodeId cached = directories.getIfPresent(path);
-        return cached != null ? cached : attributes(path).inode();
+        return cached != null ? cached : attributes(path, caller).inode();
     }
 
-    Parent parent(String path) throws FsException {
+    Parent parent(String path, Caller caller) throws FsException {
         int slash = path.lastIndexOf('/');
         if (slash < 0 || slash == path.length() - 1) {
             throw new FsException(Errno.EINVAL, "not an absolute path to an entry: " + path);
         }
         String dirPath = slash == 0 ? "/" : path.substring(0, slash);
-        InodeId dir = directory(dirPath);
+        InodeId dir = directory(dirPath, caller);
         return new Parent(dir, Name.of(path.substring(slash + 1)));
     }
 
-    private InodeId directory(String path) throws FsException {
+    private InodeId directory(String path, Caller caller) throws FsException {
         if (path.equals("/")) {
             return InodeId.ROOT;
         }
@@ -74,7 +75,7 @@ final class PathResolver {
         if (cached != null) {
             return cached;
         }
-        Attributes a = attributes(path);
+        Attributes a = attributes(path, caller);
         if (!a.isDirectory()) {
             throw new FsException(Errno.ENOTDIR, path + " is not a directory");
         }

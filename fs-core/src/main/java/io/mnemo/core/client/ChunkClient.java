@@ -19,6 +19,7 @@ import io.mnemo.core.proto.NodeMsg;
 import io.mnemo.core.proto.ReadChunkReq;
 import io.mnemo.core.proto.SyncChunksReq;
 import io.mnemo.core.proto.TruncateChunksReq;
+import io.mnemo.core.proto.VerifyChunksReq;
 import io.mnemo.core.proto.WriteChunkReq;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
@@ -76,6 +77,30 @@ final class ChunkClient {
     CompletableFuture<Void> sync(InodeId inode, Layout layout) {
         return onEveryChain(layout, ChunkRequest.newBuilder()
                 .setSync(SyncChunksReq.newBuilder().setInode(inode.value())).build());
+    }
+
+    /** Scrubs the file's chunks on every chain: the indexes of chunks that failed their checksums, sorted. */
+    CompletableFuture<List<Long>> verify(InodeId inode, Layout layout) {
+        ChunkRequest verify = ChunkRequest.newBuilder()
+                .setVerify(VerifyChunksReq.newBuilder().setInode(inode.value())).build();
+        List<CompletableFuture<Frame>> calls = new ArrayList<>();
+        for (int chain : layout.chains().stream().distinct().toList()) {
+            calls.add(send(chain, verify, null));
+        }
+        return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            List<Long> damaged = new ArrayList<>();
+            for (CompletableFuture<Frame> call : calls) {
+                Frame frame = call.join();
+                frame.release();
+                try {
+                    damaged.addAll(frame.parse(ChunkResponse.parser()).getDamagedList());
+                } catch (FsException e) {
+                    throw new CompletionException(e);
+                }
+            }
+            damaged.sort(null);
+            return damaged;
+        });
     }
 
     private CompletableFuture<Void> onEveryChain(Layout layout, ChunkRequest request) {

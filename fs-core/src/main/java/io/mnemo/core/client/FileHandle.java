@@ -1,15 +1,34 @@
 package io.mnemo.core.client;
 
+import io.mnemo.core.model.Attributes;
+import io.mnemo.core.model.Caller;
 import io.mnemo.core.model.InodeId;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** One open of a file: what {@link MnemoClient#open} returns and every data call takes. */
 public final class FileHandle {
     private final OpenFile file;
     private final int flags;
+    private final Attributes openedWith;
+    private final AtomicBoolean atimeConsidered = new AtomicBoolean();
 
-    FileHandle(OpenFile file, int flags) {
+    private final Caller caller;
+
+    FileHandle(OpenFile file, int flags, Attributes openedWith, Caller caller) {
         this.file = file;
         this.flags = flags;
+        this.openedWith = openedWith;
+        this.caller = caller;
+    }
+
+    /** Who opened the file: writes through this handle are theirs. */
+    Caller caller() {
+        return caller;
+    }
+
+    /** The file's attributes as the metadata server reported them at open. */
+    public Attributes openedWith() {
+        return openedWith;
     }
 
     OpenFile file() {
@@ -18,6 +37,11 @@ public final class FileHandle {
 
     public InodeId inode() {
         return file.inode();
+    }
+
+    /** True the first time only: whether this handle's first read may need an atime update. */
+    boolean claimAtimeUpdate() {
+        return atimeConsidered.compareAndSet(false, true);
     }
 
     /** The open(2) flags this handle was opened with. */

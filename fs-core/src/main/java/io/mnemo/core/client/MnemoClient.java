@@ -12,12 +12,20 @@ import io.mnemo.core.model.InodeId;
 import io.mnemo.core.model.Name;
 import io.mnemo.core.net.FrameDecoder;
 import io.mnemo.core.net.RpcClient;
+import io.mnemo.core.proto.AccessReq;
 import io.mnemo.core.proto.ClusterInfoReq;
 import io.mnemo.core.proto.CommitLengthReq;
 import io.mnemo.core.proto.CreateReq;
 import io.mnemo.core.proto.DirEntryMsg;
 import io.mnemo.core.proto.DirPage;
 import io.mnemo.core.proto.GetattrReq;
+import io.mnemo.core.proto.GetxattrReq;
+import io.mnemo.core.proto.ListxattrReq;
+import io.mnemo.core.proto.OpenReq;
+import io.mnemo.core.proto.ReleaseReq;
+import io.mnemo.core.proto.RemovexattrReq;
+import io.mnemo.core.proto.SessionReq;
+import io.mnemo.core.proto.SetxattrReq;
 import io.mnemo.core.proto.LinkReq;
 import io.mnemo.core.proto.LookupReq;
 import io.mnemo.core.proto.MetaRequest;
@@ -33,10 +41,13 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.io.Closeable;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -50,6 +61,14 @@ import java.util.concurrent.TimeUnit;
 public final class MnemoClient implements Closeable {
     /** Entries per readdir page. */
     public static final int READDIR_PAGE = 1024;
+    /** open(2) flags this client interprets. */
+    public static final int O_ACCMODE = 03;
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 01;
+    public static final int O_APPEND = 02000;
+    private static final long SESSION_RENEWAL_MILLIS = 1000;
+    /** A computed attribute: reading it scrubs the file's chunks (see {@link #getxattr}). */
+    public static final String VERIFY_XATTR = "user.mnemo.verify";
 
     private final ClientConfig config;
     private final EventLoopGroup group;
@@ -57,6 +76,10 @@ public final class MnemoClient implements Closeable {
     private final ChunkClient chunks;
     private final Semaphore writeBudget;
     private final Map<InodeId, OpenFile> openFiles = new ConcurrentHashMap<>();
+    /** Names this client's open files to the metadata server, which keeps unlinked-but-open files alive. */
+    private final long session = new SecureRandom().nextLong() & Long.MAX_VALUE | 1;
+    private final ScheduledExecutorService sessionRenewal = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("mnemo-session").daemon().factory());
 
     private MnemoClient(ClientConfig config) {
         this.config = config;
@@ -72,6 +95,8 @@ public final class MnemoClient implements Closeable {
         MnemoClient client = new MnemoClient(config);
         try {
             client.getattr(InodeId.ROOT);
+            client.sessionRenewal.scheduleWithFixedDelay(client::renewSession, 0, SESSION_RENEWAL_MILLIS,
+                    TimeUnit.MILLISECONDS);
             return client;
         } catch (FsException e) {
             client.close();
@@ -81,8 +106,14 @@ public final class MnemoClient implements Closeable {
 
     // ------------------------------------------------------------------ namespace
 
+    /** Looks a name up as root. */
     public Attributes lookup(InodeId parent, Name name) throws FsException {
-        return withLocalSize(attr(request().setLookup(LookupReq.newBuilder()
+        return lookup(parent, name, Caller.ROOT);
+    }
+
+    /** Looks a name up; the caller needs search (x) permission on {@code parent} (EACCES). */
+    public Attributes lookup(InodeId parent, Name name, Caller caller) throws FsException {
+        return withLocalSize(attr(request(caller).setLookup(LookupReq.newBuilder()
                 .setParent(parent.value()).setName(bytes(name)))));
     }
 
@@ -208,13 +239,21 @@ public final class MnemoClient implements Closeable {
         }
     }
 
-    /** One page of a directory's entries, in name order, after {@code after} (null: from the start). */
+    /** One page of a directory's entries as root; see {@link #readdir(InodeId, Name, int, Caller)}. */
     public DirListing readdir(InodeId dir, Name after, int limit) throws FsException {
+        return readdir(dir, after, limit, Caller.ROOT);
+    }
+
+    /**
+     * One page of a directory's entries, in name order, after {@code after} (null: from the start).
+     * The caller needs read permission on the directory (EACCES).
+     */
+    public DirListing readdir(InodeId dir, Name after, int limit, Caller caller) throws FsException {
         ReaddirReq.Builder b = ReaddirReq.newBuilder().setDir(dir.value()).setLimit(limit);
         if (after != null) {
             b.setAfter(bytes(after));
         }
-        DirPage page = meta.call(request().setReaddir(b).build()).getDirPage();
+        DirPage page = meta.call(request(caller).setReaddir(b).build()).getDirPage();
         List<DirEntry> entries = new ArrayList<>(page.getEntriesCount());
         for (DirEntryMsg m : page.getEntriesList()) {
             entries.add(Protos.fromMsg(m));
@@ -248,6 +287,11 @@ public final class MnemoClient implements Closeable {
 
     /** Resolves an absolute path from the root without following symlinks. */
     public Attributes resolve(String path) throws FsException {
+        return resolve(path, Caller.ROOT);
+    }
+
+    /** Resolves an absolute path from the root, as {@code caller}, without following symlinks. */
+    public Attributes resolve(String path, Caller caller) throws FsException {
         if (!path.startsWith("/")) {
             throw new FsException(Errno.EINVAL, "not an absolute path: " + path);
         }
@@ -259,30 +303,39 @@ public final class MnemoClient implements Closeable {
             if (!current.isDirectory()) {
                 throw new FsException(Errno.ENOTDIR, path + ": a component is not a directory");
             }
-            current = lookup(current.inode(), Name.of(part));
+            current = lookup(current.inode(), Name.of(part), caller);
         }
         return current;
     }
 
     // ------------------------------------------------------------------ data
 
-    /** Opens a regular file; close-to-open: the length is fetched fresh from the metadata server. */
-    public FileHandle open(InodeId inode, int flags) throws FsException {
-        Attributes a = attr(request().setGetattr(GetattrReq.newBuilder().setInode(inode.value())));
+    /**
+     * Opens a regular file for the caller, checking its permission for the access mode (EACCES).
+     * Close-to-open: the length is fetched fresh from the metadata server.
+     *
+     * @param created the caller has just created the file with O_CREAT, which grants any access mode
+     */
+    public FileHandle open(InodeId inode, int flags, boolean created, Caller caller) throws FsException {
+        Attributes a = attr(request(caller).setOpen(OpenReq.newBuilder()
+                .setInode(inode.value()).setFlags(flags).setSession(session).setCreated(created)));
         if (a.isDirectory()) {
+            release(inode);
             throw new FsException(Errno.EISDIR, inode + " is a directory");
         }
         if (!a.isRegular() || a.layout() == null) {
+            release(inode);
             throw new FsException(Errno.EINVAL, inode + " is not a regular file");
         }
         OpenFile file = openFiles.compute(inode, (id, existing) -> {
             OpenFile f = existing != null ? existing
-                    : new OpenFile(id, a.layout(), a.sizeBytes(), chunks, writeBudget, config.maxWriteBytes());
+                    : new OpenFile(id, a.layout(), a.sizeBytes(), chunks, writeBudget, config.maxWriteBytes(),
+                            this::sendAllBuffered);
             f.refreshSize(a.sizeBytes());
             f.retain();
             return f;
         });
-        return new FileHandle(file, flags);
+        return new FileHandle(file, flags, a, caller);
     }
 
     /** Reads up to {@code length} bytes; a shorter result means the end of the file. */
@@ -290,15 +343,33 @@ public final class MnemoClient implements Closeable {
         if (offset < 0) {
             throw new FsException(Errno.EINVAL, "negative offset");
         }
+        if ((handle.flags() & O_ACCMODE) == O_WRONLY) {
+            throw new FsException(Errno.EBADF, "file not open for reading");
+        }
+        if (handle.claimAtimeUpdate()) {
+            touchAtime(handle.openedWith());
+        }
         return handle.file().read(offset, length);
     }
 
-    /** Buffers a write; errors of deferred chunk writes surface here, or at flush or fsync. */
-    public void write(FileHandle handle, long offset, byte[] data, int length) throws FsException {
+    /**
+     * Buffers a write; errors of deferred chunk writes surface here, or at flush or fsync. With
+     * O_APPEND the data lands at the end of the file whatever {@code offset} says.
+     *
+     * @return the offset the data was written at
+     */
+    public long write(FileHandle handle, long offset, byte[] data, int length) throws FsException {
         if (offset < 0) {
             throw new FsException(Errno.EINVAL, "negative offset");
         }
+        if ((handle.flags() & O_ACCMODE) == O_RDONLY) {
+            throw new FsException(Errno.EBADF, "file not open for writing");
+        }
+        if ((handle.flags() & O_APPEND) != 0) {
+            return handle.file().append(data, length);
+        }
         handle.file().write(offset, data, length);
+        return offset;
     }
 
     /** Sends buffered writes and commits the file's length: what close(2) does. */
@@ -307,7 +378,8 @@ public final class MnemoClient implements Closeable {
         synchronized (file) {
             file.drain();
             if (file.isDirty()) {
-                meta.call(request().setCommitLength(CommitLengthReq.newBuilder()
+                // As the opener: a write by anyone but root clears the set-user-id and set-group-id bits.
+                meta.call(request(handle.caller()).setCommitLength(CommitLengthReq.newBuilder()
                         .setInode(file.inode().value()).setSize(file.sizeBytes()).setTouchMtime(true)).build());
                 file.markClean();
             }
@@ -327,11 +399,93 @@ public final class MnemoClient implements Closeable {
             flush(handle);
         } finally {
             openFiles.computeIfPresent(file.inode(), (id, f) -> f.releaseReference() ? null : f);
+            release(file.inode());
         }
+    }
+
+    /**
+     * relatime, as Linux mounts by default: a read updates atime only if atime is not newer than
+     * mtime or ctime, or is a day old. The update is the system's, not the reader's, so it needs
+     * no permission, and it is sent without waiting for it.
+     */
+    private void touchAtime(Attributes a) {
+        long dayNanos = TimeUnit.DAYS.toNanos(1);
+        boolean due = a.atimeNanos() <= a.mtimeNanos() || a.atimeNanos() <= a.ctimeNanos()
+                || System.currentTimeMillis() * 1_000_000 - a.atimeNanos() >= dayNanos;
+        if (due) {
+            meta.callAsync(request(Caller.ROOT).setSetattr(SetattrReq.newBuilder()
+                    .setInode(a.inode().value()).setHasAtime(true).setAtimeNow(true)).build());
+        }
+    }
+
+    /** The write bound is reached: every open file sends what it buffers, so that room comes back. */
+    private void sendAllBuffered() {
+        openFiles.values().forEach(OpenFile::sendBuffered);
+    }
+
+    /** Tells the metadata server this session holds one open fewer; an unlinked file goes with its last. */
+    private void release(InodeId inode) {
+        meta.callAsync(request().setRelease(ReleaseReq.newBuilder().setInode(inode.value()).setSession(session)).build());
+    }
+
+    private void renewSession() {
+        meta.callAsync(request().setSession(SessionReq.newBuilder().setSession(session)).build());
+    }
+
+    /** Scrubs a regular file's chunks against their checksums: the indexes of damaged chunks (empty: intact). */
+    public List<Long> verify(InodeId inode) throws FsException {
+        Attributes a = getattr(inode);
+        if (!a.isRegular() || a.layout() == null) {
+            return List.of();
+        }
+        OpenFile open = openFiles.get(inode);
+        if (open != null) {
+            open.drain();
+        }
+        return Futures.await(chunks.verify(inode, a.layout()));
+    }
+
+    // ------------------------------------------------------------------ extended attributes and access
+
+    /** Sets an extended attribute; {@code flags} are XATTR_CREATE (1) and XATTR_REPLACE (2). */
+    public void setxattr(InodeId inode, String name, byte[] value, int flags, Caller caller) throws FsException {
+        meta.call(request(caller).setSetxattr(SetxattrReq.newBuilder().setInode(inode.value()).setName(name)
+                .setValue(ByteString.copyFrom(value)).setFlags(flags)).build());
+    }
+
+    /**
+     * The attribute's value; ENODATA when it has none. {@value #VERIFY_XATTR} is computed, not
+     * stored: reading it scrubs the file's chunks and answers "ok" or "damaged chunks: 3 7".
+     */
+    public byte[] getxattr(InodeId inode, String name, Caller caller) throws FsException {
+        if (name.equals(VERIFY_XATTR)) {
+            List<Long> damaged = verify(inode);
+            String text = damaged.isEmpty() ? "ok" : "damaged chunks:" + damaged.stream().map(i -> " " + i)
+                    .reduce("", String::concat);
+            return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        return meta.call(request(caller).setGetxattr(GetxattrReq.newBuilder().setInode(inode.value()).setName(name))
+                .build()).getXattr().getValue().toByteArray();
+    }
+
+    public List<String> listxattr(InodeId inode, Caller caller) throws FsException {
+        return meta.call(request(caller).setListxattr(ListxattrReq.newBuilder().setInode(inode.value())).build())
+                .getXattr().getNamesList();
+    }
+
+    public void removexattr(InodeId inode, String name, Caller caller) throws FsException {
+        meta.call(request(caller).setRemovexattr(RemovexattrReq.newBuilder().setInode(inode.value()).setName(name))
+                .build());
+    }
+
+    /** access(2): EACCES unless the caller may do all of {@code mask} (R_OK 4, W_OK 2, X_OK 1). */
+    public void access(InodeId inode, int mask, Caller caller) throws FsException {
+        meta.call(request(caller).setAccess(AccessReq.newBuilder().setInode(inode.value()).setMask(mask)).build());
     }
 
     @Override
     public void close() {
+        sessionRenewal.shutdownNow();
         meta.close();
         chunks.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 
 /**
@@ -35,6 +36,9 @@ final class OpenFile {
     private final ChunkClient chunks;
     private final Semaphore writeBudget;
     private final int maxWriteBytes;
+    private final ReadAhead readAhead;
+    private final Runnable pressure;
+    private final Object appendOrder = new Object();
 
     @GuardedBy("this") private long sizeBytes;
     @GuardedBy("this") private boolean dirty;
@@ -44,13 +48,16 @@ final class OpenFile {
     @GuardedBy("this") private final List<InFlight> inFlight = new ArrayList<>();
     @GuardedBy("this") private FsException deferredError;
 
-    OpenFile(InodeId inode, Layout layout, long sizeBytes, ChunkClient chunks, Semaphore writeBudget, int maxWriteBytes) {
+    OpenFile(InodeId inode, Layout layout, long sizeBytes, ChunkClient chunks, Semaphore writeBudget, int maxWriteBytes,
+            Runnable pressure) {
         this.inode = inode;
         this.layout = layout;
         this.sizeBytes = sizeBytes;
         this.chunks = chunks;
         this.writeBudget = writeBudget;
         this.maxWriteBytes = maxWriteBytes;
+        this.readAhead = new ReadAhead(inode, layout, chunks);
+        this.pressure = pressure;
     }
 
     InodeId inode() {
@@ -85,28 +92,73 @@ final class OpenFile {
         }
     }
 
-    /** Buffers {@code data} for {@code offset}; may block while the client's bytes in flight are at their bound. */
-    synchronized void write(long offset, byte[] data, int length) throws FsException {
-        throwDeferred();
+    /**
+     * Buffers {@code data} for {@code offset}. Buffered and in-flight bytes of all files share the
+     * client's bound: a writer that needs room waits for it without holding this file's lock,
+     * after asking the other open files to send what they hold ({@code pressure}).
+     */
+    void write(long offset, byte[] data, int length) throws FsException {
         int done = 0;
-        while (done < length) {
-            long position = offset + done;
-            long chunkEnd = (position / layout.chunkSizeBytes() + 1) * layout.chunkSizeBytes();
-            if (extent != null && (position != extentOffset + extent.readableBytes()
-                    || extent.readableBytes() == extent.maxCapacity())) {
-                sendExtent();
+        int reserved = 0; // budget this call acquired for a new extent and has not used yet
+        try {
+            while (true) {
+                int needed;
+                synchronized (this) {
+                    throwDeferred();
+                    while (done < length) {
+                        long position = offset + done;
+                        if (extent != null && (position != extentOffset + extent.readableBytes()
+                                || extent.maxWritableBytes() == 0)) {
+                            sendExtent();
+                        }
+                        if (extent == null) {
+                            int capacity = extentCapacityAt(position);
+                            if (reserved < capacity) {
+                                break;
+                            }
+                            extent = Unpooled.buffer(Math.min(capacity, 256 * 1024), capacity);
+                            extentOffset = position;
+                            reserved -= capacity;
+                        }
+                        int n = Math.min(length - done, extent.maxWritableBytes());
+                        extent.writeBytes(data, done, n);
+                        done += n;
+                        sizeBytes = Math.max(sizeBytes, position + n);
+                        dirty = true;
+                    }
+                    readAhead.invalidate();
+                    if (done == length) {
+                        return;
+                    }
+                    needed = extentCapacityAt(offset + done) - reserved;
+                }
+                acquire(needed);
+                reserved += needed;
             }
-            if (extent == null) {
-                int capacity = (int) Math.min(maxWriteBytes, chunkEnd - position);
-                extent = Unpooled.buffer(Math.min(capacity, 256 * 1024), capacity);
-                extentOffset = position;
+        } finally {
+            if (reserved > 0) {
+                writeBudget.release(reserved);
             }
-            int n = Math.min(length - done, extent.maxWritableBytes());
-            extent.writeBytes(data, done, n);
-            done += n;
         }
-        sizeBytes = Math.max(sizeBytes, offset + length);
-        dirty = true;
+    }
+
+    /** Writes at the current end of the file, atomically with respect to this client's other appenders. */
+    long append(byte[] data, int length) throws FsException {
+        synchronized (appendOrder) {
+            long offset = sizeBytes();
+            write(offset, data, length);
+            return offset;
+        }
+    }
+
+    /** Sends the buffered extent, if any, to make room for other files' writes. */
+    synchronized void sendBuffered() {
+        sendExtent();
+    }
+
+    private int extentCapacityAt(long position) {
+        long chunkEnd = (position / layout.chunkSizeBytes() + 1) * layout.chunkSizeBytes();
+        return (int) Math.min(maxWriteBytes, chunkEnd - position);
     }
 
     /** Sends what is buffered and waits for every chunk write of this file to finish. */
@@ -135,55 +187,27 @@ final class OpenFile {
         if (offset >= size || length <= 0) {
             return new byte[0];
         }
-        int total = (int) Math.min(length, size - offset);
-        byte[] out = new byte[total];
-        List<CompletableFuture<ByteBuf>> parts = new ArrayList<>();
-        List<int[]> placement = new ArrayList<>();
-        int done = 0;
-        while (done < total) {
-            long position = offset + done;
-            long index = position / layout.chunkSizeBytes();
-            long inChunk = position % layout.chunkSizeBytes();
-            int n = (int) Math.min(total - done, layout.chunkSizeBytes() - inChunk);
-            parts.add(chunks.read(layout, new ChunkId(inode, index), inChunk, n));
-            placement.add(new int[] {done, n});
-            done += n;
-        }
-        FsException failure = null;
-        for (int i = 0; i < parts.size(); i++) {
-            try {
-                ByteBuf data = Futures.await(parts.get(i));
-                try {
-                    // Bytes the chunk lacks stay zero: a hole, or a chunk shorter than the file.
-                    data.readBytes(out, placement.get(i)[0], Math.min(data.readableBytes(), placement.get(i)[1]));
-                } finally {
-                    data.release();
-                }
-            } catch (FsException e) {
-                failure = failure == null ? e : failure;
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        byte[] out = new byte[(int) Math.min(length, size - offset)];
+        readAhead.read(offset, out, size);
         return out;
     }
 
     /** The file was truncated to {@code newSize} (its chunks already cut): forget anything beyond. */
     synchronized void truncated(long newSize) {
         sizeBytes = newSize;
+        readAhead.invalidate();
     }
 
-    /** Sends the buffered extent, first waiting until the client's bound on bytes in flight allows it. */
-    private void sendExtent() throws FsException {
+    /** Sends the buffered extent; its budget, reserved when it was allocated, returns when the write ends. */
+    private void sendExtent() {
         if (extent == null) {
             return;
         }
         ByteBuf data = extent;
         long offset = extentOffset;
         extent = null;
-        int reserved = data.readableBytes();
-        long end = offset + reserved;
+        int reserved = data.maxCapacity();
+        long end = offset + data.readableBytes();
         // Requests may overtake each other on the way to the data node: a write must not race an
         // earlier one to the same bytes, or the older data could land last.
         inFlight.removeIf(w -> {
@@ -193,12 +217,6 @@ final class OpenFile {
             }
             return false;
         });
-        try {
-            acquire(reserved);
-        } catch (FsException e) {
-            data.release();
-            throw e;
-        }
         long index = offset / layout.chunkSizeBytes();
         CompletableFuture<Void> sent = chunks.write(layout, new ChunkId(inode, index),
                 offset % layout.chunkSizeBytes(), data);
@@ -218,9 +236,12 @@ final class OpenFile {
         }
     }
 
+    /** Waits for room in the client's bound, pushing other files' idle buffers out while it waits. */
     private void acquire(int bytes) throws FsException {
         try {
-            writeBudget.acquire(bytes);
+            while (!writeBudget.tryAcquire(bytes, 20, TimeUnit.MILLISECONDS)) {
+                pressure.run();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new FsException(Errno.EIO, "interrupted while waiting for write buffer space");

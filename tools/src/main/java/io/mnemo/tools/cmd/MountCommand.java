@@ -39,8 +39,17 @@ public final class MountCommand implements Callable<Integer> {
             description = "How long the kernel caches names (default: ${DEFAULT-VALUE}).")
     long entryTimeoutMillis;
 
-    @Option(names = "--allow-other", description = "Let other users use the mount.")
-    boolean allowOther;
+    @Option(names = "--negative-timeout-ms", defaultValue = "1000", paramLabel = "MS",
+            description = "How long the kernel remembers that a name does not exist (default: ${DEFAULT-VALUE}).")
+    long negativeTimeoutMillis;
+
+    @Option(names = "--allow-other", negatable = true,
+            description = "Let other users use the mount; Mnemo checks their permissions (default: on when root).")
+    Boolean allowOther;
+
+    @Option(names = "--default-permissions", negatable = true, defaultValue = "true",
+            description = "Let the kernel check permissions from the mode bits before calling Mnemo (default: on).")
+    boolean defaultPermissions;
 
     @Option(names = "--debug", description = "Print libfuse's debug trace on stderr.")
     boolean debug;
@@ -50,7 +59,9 @@ public final class MountCommand implements Callable<Integer> {
         Foreground foreground = new Foreground();
         ClientConfig config = ClientConfig.defaults(Addresses.parse("--meta", meta), ClusterSecret.load(secretFile));
         MountOptions options = new MountOptions(Duration.ofMillis(attrTimeoutMillis),
-                Duration.ofMillis(entryTimeoutMillis), allowOther, debug);
+                Duration.ofMillis(entryTimeoutMillis), Duration.ofMillis(negativeTimeoutMillis),
+                allowOther != null ? allowOther : MountOptions.DEFAULTS.allowOther(),
+                defaultPermissions, debug);
         try (MnemoClient client = MnemoClient.connect(config);
                 FuseMount mount = FuseMount.mount(client, mountPoint, options)) {
             System.out.println("Mnemo mounted at " + mount.mountPoint());
