@@ -6,6 +6,7 @@ import io.mnemo.core.error.FsException;
 import io.mnemo.core.model.AttrChanges;
 import io.mnemo.core.model.Attributes;
 import io.mnemo.core.model.Caller;
+import io.mnemo.core.model.ChunkId;
 import io.mnemo.core.model.DirEntry;
 import io.mnemo.core.model.FileType;
 import io.mnemo.core.model.InodeId;
@@ -37,6 +38,9 @@ import io.mnemo.core.proto.SetattrReq;
 import io.mnemo.core.proto.StatfsReply;
 import io.mnemo.core.proto.StatfsReq;
 import io.mnemo.core.proto.UnlinkReq;
+import io.mnemo.core.proto.WriteInlineReq;
+import io.mnemo.core.proto.MetaResponse;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -209,8 +213,8 @@ public final class MnemoClient implements Closeable {
         }
         Attributes result = attr(request(caller).setSetattr(b));
         OpenFile open = openFiles.get(inode);
-        if (open != null && changes.sizeBytes() != null) {
-            open.markClean();
+        if (open != null && changes.sizeBytes() != null && !open.isInline()) {
+            open.markClean(); // its chunks are written and the new length is committed
         }
         return withLocalSize(result);
     }
@@ -223,12 +227,23 @@ public final class MnemoClient implements Closeable {
         if (open != null) {
             open.drain();
         }
-        Attributes current = attr(request().setGetattr(GetattrReq.newBuilder().setInode(inode.value())));
+        MetaResponse reply = meta.call(request().setGetattr(GetattrReq.newBuilder().setInode(inode.value())).build());
+        Attributes current = Protos.fromMsg(reply.getAttr());
         if (current.isDirectory()) {
             throw new FsException(Errno.EISDIR, "cannot truncate a directory");
         }
         if (!current.isRegular()) {
             throw new FsException(Errno.EINVAL, "cannot truncate a " + current.type());
+        }
+        boolean inline = open != null ? open.isInline() : reply.hasInline();
+        if (inline && sizeBytes <= OpenFile.INLINE_LIMIT_BYTES) {
+            if (open != null) {
+                open.truncated(sizeBytes); // the metadata service cuts its copy in the setattr that follows
+            }
+            return;
+        }
+        if (inline) {
+            moveToChunks(inode, current, reply, open);
         }
         long known = open != null ? Math.max(open.sizeBytes(), current.sizeBytes()) : current.sizeBytes();
         if (sizeBytes < known && current.layout() != null) {
@@ -236,6 +251,29 @@ public final class MnemoClient implements Closeable {
         }
         if (open != null) {
             open.truncated(sizeBytes);
+        }
+    }
+
+    /** An inline file is about to grow past the inline limit: its bytes go to chunks first. */
+    private void moveToChunks(InodeId inode, Attributes current, MetaResponse reply, OpenFile open) throws FsException {
+        long size;
+        if (open != null) {
+            synchronized (open) {
+                open.moveToChunks();
+                open.drain();
+                size = open.sizeBytes();
+            }
+        } else {
+            byte[] data = reply.getInline().getData().toByteArray();
+            if (data.length > 0) {
+                Futures.await(chunks.write(current.layout(), new ChunkId(inode, 0), 0, Unpooled.wrappedBuffer(data)));
+            }
+            size = data.length;
+        }
+        meta.call(request().setCommitLength(CommitLengthReq.newBuilder()
+                .setInode(inode.value()).setSize(size).setMovedToChunks(true)).build());
+        if (open != null) {
+            open.markClean();
         }
     }
 
@@ -317,8 +355,10 @@ public final class MnemoClient implements Closeable {
      * @param created the caller has just created the file with O_CREAT, which grants any access mode
      */
     public FileHandle open(InodeId inode, int flags, boolean created, Caller caller) throws FsException {
-        Attributes a = attr(request(caller).setOpen(OpenReq.newBuilder()
-                .setInode(inode.value()).setFlags(flags).setSession(session).setCreated(created)));
+        MetaResponse reply = meta.call(request(caller).setOpen(OpenReq.newBuilder()
+                .setInode(inode.value()).setFlags(flags).setSession(session).setCreated(created)).build());
+        Attributes a = Protos.fromMsg(reply.getAttr());
+        byte[] inlineData = reply.hasInline() ? reply.getInline().getData().toByteArray() : null;
         if (a.isDirectory()) {
             release(inode);
             throw new FsException(Errno.EISDIR, inode + " is a directory");
@@ -329,9 +369,9 @@ public final class MnemoClient implements Closeable {
         }
         OpenFile file = openFiles.compute(inode, (id, existing) -> {
             OpenFile f = existing != null ? existing
-                    : new OpenFile(id, a.layout(), a.sizeBytes(), chunks, writeBudget, config.maxWriteBytes(),
-                            this::sendAllBuffered);
-            f.refreshSize(a.sizeBytes());
+                    : new OpenFile(id, a.layout(), a.sizeBytes(), inlineData, chunks, writeBudget,
+                            config.maxWriteBytes(), this::sendAllBuffered);
+            f.refresh(a.sizeBytes(), inlineData);
             f.retain();
             return f;
         });
@@ -377,12 +417,29 @@ public final class MnemoClient implements Closeable {
         OpenFile file = handle.file();
         synchronized (file) {
             file.drain();
-            if (file.isDirty()) {
-                // As the opener: a write by anyone but root clears the set-user-id and set-group-id bits.
-                meta.call(request(handle.caller()).setCommitLength(CommitLengthReq.newBuilder()
-                        .setInode(file.inode().value()).setSize(file.sizeBytes()).setTouchMtime(true)).build());
-                file.markClean();
+            if (!file.isDirty()) {
+                return;
             }
+            // As the opener: a write by anyone but root clears the set-user-id and set-group-id bits.
+            byte[] contents = file.inlineContents();
+            if (contents != null) {
+                try {
+                    meta.call(request(handle.caller()).setWriteInline(WriteInlineReq.newBuilder()
+                            .setInode(file.inode().value()).setData(ByteString.copyFrom(contents))).build());
+                    file.markClean();
+                    return;
+                } catch (FsException e) {
+                    if (e.errno() != Errno.EFBIG) {
+                        throw e;
+                    }
+                    file.moveToChunks(); // the metadata service keeps smaller files inline than we thought
+                    file.drain();
+                }
+            }
+            meta.call(request(handle.caller()).setCommitLength(CommitLengthReq.newBuilder()
+                    .setInode(file.inode().value()).setSize(file.sizeBytes()).setTouchMtime(true)
+                    .setMovedToChunks(file.movedToChunks())).build());
+            file.markClean();
         }
     }
 

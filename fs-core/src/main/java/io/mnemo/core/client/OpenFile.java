@@ -8,6 +8,7 @@ import io.mnemo.core.model.Layout;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
@@ -22,6 +23,10 @@ import com.google.errorprone.annotations.concurrent.GuardedBy;
  * <p>Writes are acknowledged once buffered; a failure of a deferred chunk write is kept and
  * thrown by the next write, flush or fsync. Reads first wait for this file's writes in flight,
  * so a handle always reads what any handle of this client wrote.
+ *
+ * <p>A small file stored inline (in the metadata service) is held whole in memory while open:
+ * reads and writes touch only that copy, and flush sends it back in one request. A write past
+ * {@link #INLINE_LIMIT_BYTES} moves the file to chunks for good.
  */
 final class OpenFile {
     /** A chunk write sent and not yet known to be finished. */
@@ -30,6 +35,9 @@ final class OpenFile {
             return offset < otherEnd && otherOffset < end;
         }
     }
+
+    /** The largest file the client keeps inline; the metadata service may allow less (it says EFBIG). */
+    static final int INLINE_LIMIT_BYTES = 64 * 1024;
 
     private final InodeId inode;
     private final Layout layout;
@@ -47,12 +55,17 @@ final class OpenFile {
     @GuardedBy("this") private long extentOffset;
     @GuardedBy("this") private final List<InFlight> inFlight = new ArrayList<>();
     @GuardedBy("this") private FsException deferredError;
+    /** The whole file while it is stored inline; bytes past sizeBytes are zero. Null once it lives in chunks. */
+    @GuardedBy("this") private byte[] inline;
+    /** The file left inline storage since the last commit, which must say so. */
+    @GuardedBy("this") private boolean movedToChunks;
 
-    OpenFile(InodeId inode, Layout layout, long sizeBytes, ChunkClient chunks, Semaphore writeBudget, int maxWriteBytes,
-            Runnable pressure) {
+    OpenFile(InodeId inode, Layout layout, long sizeBytes, byte[] inlineData, ChunkClient chunks, Semaphore writeBudget,
+            int maxWriteBytes, Runnable pressure) {
         this.inode = inode;
         this.layout = layout;
         this.sizeBytes = sizeBytes;
+        this.inline = inlineData;
         this.chunks = chunks;
         this.writeBudget = writeBudget;
         this.maxWriteBytes = maxWriteBytes;
@@ -85,11 +98,61 @@ final class OpenFile {
         return --references == 0;
     }
 
-    /** A new open saw the server's length; adopt it unless this client has unsent changes. */
-    synchronized void refreshSize(long serverSizeBytes) {
+    /** A new open saw the server's state; adopt it unless this client has unsent changes. */
+    synchronized void refresh(long serverSizeBytes, byte[] inlineData) {
         if (!dirty) {
             sizeBytes = serverSizeBytes;
+            inline = inlineData;
         }
+    }
+
+    synchronized boolean isInline() {
+        return inline != null;
+    }
+
+    /** The file's whole contents while inline, else null. */
+    synchronized byte[] inlineContents() {
+        return inline == null ? null : Arrays.copyOf(inline, (int) sizeBytes);
+    }
+
+    synchronized boolean movedToChunks() {
+        return movedToChunks;
+    }
+
+    /** Moves an inline file's bytes to chunks (buffered like any write); the next commit says so. */
+    void moveToChunks() throws FsException {
+        byte[] moving;
+        synchronized (this) {
+            if (inline == null) {
+                return;
+            }
+            moving = Arrays.copyOf(inline, (int) sizeBytes);
+            inline = null;
+            movedToChunks = true;
+            dirty = true;
+        }
+        if (moving.length > 0) {
+            writeToChunks(0, moving, moving.length);
+        }
+    }
+
+    /** Writes into the inline copy while the file fits, else (moving it first if need be) to chunks. */
+    void write(long offset, byte[] data, int length) throws FsException {
+        synchronized (this) {
+            throwDeferred();
+            if (inline != null && offset + length <= INLINE_LIMIT_BYTES) {
+                if (inline.length < offset + length) {
+                    inline = Arrays.copyOf(inline, (int) Math.min(INLINE_LIMIT_BYTES,
+                            Math.max(offset + length, 2L * inline.length)));
+                }
+                System.arraycopy(data, 0, inline, (int) offset, length);
+                sizeBytes = Math.max(sizeBytes, offset + length);
+                dirty = true;
+                return;
+            }
+        }
+        moveToChunks();
+        writeToChunks(offset, data, length);
     }
 
     /**
@@ -97,7 +160,7 @@ final class OpenFile {
      * client's bound: a writer that needs room waits for it without holding this file's lock,
      * after asking the other open files to send what they hold ({@code pressure}).
      */
-    void write(long offset, byte[] data, int length) throws FsException {
+    private void writeToChunks(long offset, byte[] data, int length) throws FsException {
         int done = 0;
         int reserved = 0; // budget this call acquired for a new extent and has not used yet
         try {
@@ -170,9 +233,10 @@ final class OpenFile {
         throwDeferred();
     }
 
-    /** After a successful commit of the length to metadata. */
+    /** After a successful commit of the length (or inline contents) to metadata. */
     synchronized void markClean() {
         dirty = false;
+        movedToChunks = false;
     }
 
     /** Reads up to {@code length} bytes at {@code offset}; fewer only at the end of the file. */
@@ -188,12 +252,26 @@ final class OpenFile {
             return new byte[0];
         }
         byte[] out = new byte[(int) Math.min(length, size - offset)];
+        synchronized (this) {
+            if (inline != null) {
+                int n = (int) Math.max(0, Math.min(out.length, Math.min(inline.length, sizeBytes) - offset));
+                System.arraycopy(inline, (int) offset, out, 0, n);
+                return out;
+            }
+        }
         readAhead.read(offset, out, size);
         return out;
     }
 
     /** The file was truncated to {@code newSize} (its chunks already cut): forget anything beyond. */
     synchronized void truncated(long newSize) {
+        if (inline != null) {
+            if (newSize < sizeBytes) {
+                Arrays.fill(inline, (int) Math.min(newSize, inline.length), (int) Math.min(sizeBytes, inline.length), (byte) 0);
+            } else if (newSize > inline.length) {
+                inline = Arrays.copyOf(inline, (int) newSize); // only called with newSize within the inline limit
+            }
+        }
         sizeBytes = newSize;
         readAhead.invalidate();
     }
