@@ -8,7 +8,8 @@ import java.util.Objects;
 /**
  * Where a data node keeps its chunks, where it listens, and whom it reports to.
  *
- * @param dir the node's own directory: chunks, its lock file and its node id live here
+ * @param dir the node's own directory: chunk files ({@code chunks}), their checksums ({@code index}),
+ *     its lock file and its node id live here
  * @param host the address to listen on (loopback unless told otherwise)
  * @param port the port to listen on; 0 picks a free one (see {@link DataNode#address()})
  * @param metaAddress the metadata server to register and heartbeat with; null runs the node

@@ -26,9 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One data node: its directory locked against a second process, a {@link FileChunkStore} in
- * {@code dir/chunks}, the chunk RPC service, and heartbeats to the metadata server when one is
- * configured. Wiring and lifecycle only.
+ * One data node: its directory locked against a second process, a {@link FileChunkStore} with its
+ * chunk files in {@code dir/chunks} and their checksums in {@code dir/index}, the chunk RPC
+ * service, and heartbeats to the metadata server when one is configured. Wiring and lifecycle only.
  *
  * <p>The chunk service is fs-core's {@link RpcServer}, whose pipeline per connection is: frame
  * decoder (refuses a frame over {@link FrameDecoder#DEFAULT_MAX_FRAME_BYTES} from its header) →
@@ -42,7 +42,8 @@ public final class DataNode implements Closeable {
     static final int HANDLER_THREADS = 8;
     static final String LOCK_FILE = "lock";
     static final String NODE_ID_FILE = "node-id";
-    static final String CHUNKS_DIR = "chunks";
+    static final String CHUNKS_DIR = FileChunkStore.CHUNKS_DIR;
+    static final String INDEX_DIR = FileChunkStore.INDEX_DIR;
 
     private final DataConfig config;
     private final FileChannel lockChannel;
@@ -73,7 +74,8 @@ public final class DataNode implements Closeable {
         ChunkStore store = null;
         RpcServer server = null;
         try {
-            store = FileChunkStore.open(config.dir().resolve(CHUNKS_DIR), config.capacityBytes());
+            store = FileChunkStore.open(config.dir().resolve(CHUNKS_DIR), config.dir().resolve(INDEX_DIR),
+                    config.capacityBytes(), FileChunkStore.DEFAULT_OPEN_FILES);
             server = RpcServer.start("data", new InetSocketAddress(config.host(), config.port()), config.secret(),
                     FrameType.CHUNK_REQUEST, new ChunkRequestHandler(store), HANDLER_THREADS,
                     FrameDecoder.DEFAULT_MAX_FRAME_BYTES);

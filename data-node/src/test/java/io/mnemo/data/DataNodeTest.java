@@ -20,6 +20,7 @@ import io.mnemo.core.proto.NodeStatReq;
 import io.mnemo.core.proto.ReadChunkReq;
 import io.mnemo.core.proto.SyncChunksReq;
 import io.mnemo.core.proto.TruncateChunksReq;
+import io.mnemo.core.proto.VerifyChunksReq;
 import io.mnemo.core.proto.WriteChunkReq;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -124,6 +125,39 @@ class DataNodeTest {
         assertOk(call(ChunkRequest.newBuilder().setDelete(DeleteChunksReq.newBuilder().addInodes(INODE)).build()));
         assertEquals(0, bytes(read(INODE, 0, 0, MIB)).length);
         assertEquals(0, stat().getUsedBytes());
+    }
+
+    @Test
+    void aBitFlippedOnDisk_failsReadsOfItsBlockWithEio_logsOneLine_andVerifyNamesExactlyTheDamagedChunks()
+            throws Exception {
+        int chunkBytes = 300_000;
+        byte[] data = new byte[4 * chunkBytes];
+        new Random(5).nextBytes(data);
+        for (int i = 0; i < 4; i++) {
+            assertOk(response(write(INODE, i, 0, data, i * chunkBytes, chunkBytes)));
+        }
+        assertOk(call(ChunkRequest.newBuilder().setSync(SyncChunksReq.newBuilder().setInode(INODE)).build()));
+        assertEquals(List.of(), verify(INODE).getDamagedList());
+
+        flipBit(1, 70_000); // block 1 of chunk 1
+        flipBit(3, chunkBytes - 1); // the last byte of chunk 3, in its partial last block
+
+        try (CapturedLog log = new CapturedLog()) {
+            ChunkResponse failed = response(read(INODE, 1, 65_536, 1000));
+            assertEquals(Errno.EIO.code(), failed.getErrno());
+            assertTrue(failed.getMessage().contains("chunk 77:1 block 1"), failed.getMessage());
+            assertEquals(1, log.linesContaining("chunk 77:1").size(), log.lines().toString());
+        }
+        assertArrayEquals(java.util.Arrays.copyOfRange(data, chunkBytes, chunkBytes + 65_536),
+                bytes(read(INODE, 1, 0, 65_536)));
+        assertArrayEquals(java.util.Arrays.copyOfRange(data, 0, chunkBytes), bytes(read(INODE, 0, 0, MIB)));
+        assertArrayEquals(java.util.Arrays.copyOfRange(data, 2 * chunkBytes, 3 * chunkBytes), bytes(read(INODE, 2, 0, MIB)));
+
+        ChunkResponse verified = verify(INODE);
+        assertOk(verified);
+        assertEquals(List.of(1L, 3L), verified.getDamagedList());
+        assertEquals(List.of(), verify(INODE + 1).getDamagedList());
+        assertEquals(Errno.EINVAL.code(), verify(0).getErrno());
     }
 
     @Test
@@ -265,6 +299,23 @@ class DataNodeTest {
             return frame.parse(ChunkResponse.parser());
         } finally {
             frame.release();
+        }
+    }
+
+    private ChunkResponse verify(long inode) throws Exception {
+        return call(ChunkRequest.newBuilder().setVerify(VerifyChunksReq.newBuilder().setInode(inode)).build());
+    }
+
+    /** Inverts one bit of a chunk file of {@link #INODE} behind the node's back, as a bad disk would. */
+    private void flipBit(long index, long offset) throws Exception {
+        Path file = dir.resolve(DataNode.CHUNKS_DIR).resolve(java.util.HexFormat.of().toHexDigits(INODE))
+                .resolve(Long.toString(index));
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+            channel.read(one, offset);
+            one.put(0, (byte) (one.get(0) ^ 1)).rewind();
+            channel.write(one, offset);
         }
     }
 

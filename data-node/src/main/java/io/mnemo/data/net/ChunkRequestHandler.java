@@ -12,6 +12,7 @@ import io.mnemo.core.proto.ChunkResponse;
 import io.mnemo.core.proto.DeleteChunksReq;
 import io.mnemo.core.proto.ReadChunkReq;
 import io.mnemo.core.proto.TruncateChunksReq;
+import io.mnemo.core.proto.VerifyChunksReq;
 import io.mnemo.core.proto.WriteChunkReq;
 import io.mnemo.data.store.ChunkStore;
 import io.netty.buffer.ByteBuf;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Serves {@code ChunkRequest}s from a {@link ChunkStore}: each operation to its store call, each
  * outcome to a {@code ChunkResponse}. A failure is an errno and a message in the response, never
- * an exception on the wire.
+ * an exception on the wire. A verify answers errno 0 with the indexes of the damaged chunks in
+ * {@code damaged}; a non-zero errno means the node could not check.
  *
  * <p>Runs on the RPC server's handler executor, so the disk I/O here never blocks an event loop.
  * It releases every request's data; a read's bytes travel as the reply's data, which the frame
@@ -62,12 +64,11 @@ public final class ChunkRequestHandler implements RequestHandler {
                     store.sync(inode(message.getSync().getInode()));
                     yield ok();
                 }
+                case VERIFY -> verify(message.getVerify());
                 case OP_NOT_SET -> throw new FsException(Errno.ENOSYS, "chunk request without an operation this node knows");
             };
         } catch (FsException e) {
-            if (e.errno() == Errno.EIO) {
-                LOG.warn("{}", e.getMessage());
-            }
+            // The store logged every EIO it produced, once; ENOSPC and bad requests are the caller's.
             return failed(e.errno(), e.reason());
         } catch (RuntimeException e) {
             LOG.error("chunk request failed unexpectedly", e);
@@ -103,6 +104,14 @@ public final class ChunkRequestHandler implements RequestHandler {
             store.deleteChunks(inode(inode));
         }
         return ok();
+    }
+
+    private Reply verify(VerifyChunksReq verify) throws FsException {
+        ChunkResponse.Builder response = ChunkResponse.newBuilder();
+        for (ChunkId damaged : store.verifyChunks(inode(verify.getInode()))) {
+            response.addDamaged(damaged.index());
+        }
+        return Reply.of(response.build());
     }
 
     private Reply stat() {

@@ -5,6 +5,7 @@ import io.mnemo.core.model.ChunkId;
 import io.mnemo.core.model.InodeId;
 import io.netty.buffer.ByteBuf;
 import java.io.Closeable;
+import java.util.List;
 
 /**
  * The chunks one data node holds: byte ranges addressed by {@link ChunkId}, with holes.
@@ -18,8 +19,9 @@ import java.io.Closeable;
  * different ranges of the same chunk. Writes to overlapping ranges of one chunk at the same
  * time leave either one's bytes in each position.
  *
- * <p>An implementation that keeps a checksum per block verifies it on read and fails the read
- * with {@code EIO} on a mismatch; it never returns bytes it could not verify.
+ * <p>Every byte is covered by a checksum of its 64 KiB block: reads check every block they touch
+ * and fail with {@code EIO} on a mismatch rather than return bytes they could not verify, and
+ * {@link #verifyChunks} checks whole chunks.
  */
 public interface ChunkStore extends Closeable {
 
@@ -30,7 +32,9 @@ public interface ChunkStore extends Closeable {
      *
      * @throws FsException {@code EINVAL} for a negative offset or a range past
      *     {@link io.mnemo.core.model.Layout#MAX_CHUNK_SIZE}; {@code ENOSPC} when the disk or the
-     *     node's capacity is full; {@code EIO} for any other I/O failure, naming the chunk
+     *     node's capacity is full (chunks written before are unharmed; the bytes of the range are
+     *     then unspecified, but never fail their checksums); {@code EIO} when the write covers part
+     *     of a block that fails its checksum, or for any other I/O failure, naming the chunk
      */
     void write(ChunkId chunk, long offsetBytes, ByteBuf data) throws FsException;
 
@@ -40,16 +44,28 @@ public interface ChunkStore extends Closeable {
      * as empty. The caller owns, and must release, the returned buffer.
      *
      * @throws FsException {@code EINVAL} for a negative offset or length or a range past
-     *     {@link io.mnemo.core.model.Layout#MAX_CHUNK_SIZE}; {@code EIO} for an I/O failure or a
-     *     checksum mismatch, naming the chunk
+     *     {@link io.mnemo.core.model.Layout#MAX_CHUNK_SIZE}; {@code EIO} for an I/O failure or when
+     *     a block the range touches fails its checksum, naming the chunk and the block
      */
     ByteBuf read(ChunkId chunk, long offsetBytes, int lengthBytes) throws FsException;
 
     /**
+     * Reads every block of every chunk of the inode held here and checks it (a scrub). Returns the
+     * damaged chunks, by index: those with a block whose bytes do not match its checksum, that is
+     * known damaged, or that cannot be read. Reads nothing of chunks the node does not hold (it
+     * cannot tell a chunk never written from one lost) and repairs nothing. Safe alongside reads
+     * and writes of the same inode.
+     *
+     * @throws FsException {@code EIO} when the node's own index cannot be read
+     */
+    List<ChunkId> verifyChunks(InodeId inode) throws FsException;
+
+    /**
      * Cuts chunk {@code index} of the inode to at most {@code lengthBytes} (never extends it; a
      * length of 0 removes it) and removes every chunk of the inode with a higher index: what a
-     * file truncated to {@code index * chunkSize + lengthBytes} keeps on this node. Not durable
-     * until {@link #sync}.
+     * file truncated to {@code index * chunkSize + lengthBytes} keeps on this node. Their disk
+     * space is given back at once. Durable when it returns, except that a cut file or a removed
+     * directory entry may come back after a crash of the machine, as bytes no chunk holds.
      *
      * @throws FsException {@code EINVAL} for a negative index or length; {@code EIO} for an I/O
      *     failure, naming the inode
@@ -57,7 +73,8 @@ public interface ChunkStore extends Closeable {
     void truncateChunks(InodeId inode, long index, long lengthBytes) throws FsException;
 
     /**
-     * Removes every chunk of the inode; an inode with no chunks here is not an error.
+     * Removes every chunk of the inode, giving their disk space back; an inode with no chunks here
+     * is not an error. Durable as {@link #truncateChunks} is.
      *
      * @throws FsException {@code EIO} for an I/O failure, naming the inode
      */
@@ -65,7 +82,8 @@ public interface ChunkStore extends Closeable {
 
     /**
      * Makes every write and truncation of the inode's chunks that completed before this call
-     * durable (fdatasync), together with the directory entries of chunks it created or removed.
+     * durable (fdatasync), together with the directory entries of chunks it created or removed
+     * and the checksums that vouch for those bytes.
      *
      * @throws FsException {@code EIO} when the disk could not make them durable, naming the chunk
      */
@@ -77,7 +95,10 @@ public interface ChunkStore extends Closeable {
     /** Bytes this node offers: its configured capacity, or the size of the disk under it. */
     long capacityBytes();
 
-    /** Closes open files; calls after this fail with {@code EIO}. Does not make anything durable. */
+    /**
+     * Makes what is unsynced durable (best effort: a failure is logged), waits for the calls in
+     * flight and closes open files; calls after this fail with {@code EIO}.
+     */
     @Override
     void close();
 }

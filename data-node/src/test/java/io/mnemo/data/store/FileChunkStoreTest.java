@@ -123,7 +123,7 @@ class FileChunkStoreTest {
     void chunks_areFilesNamedByInodeInHexAndIndex() throws FsException {
         write(new ChunkId(new InodeId(0xABCDEFL), 12), 0, bytes("x"));
 
-        assertTrue(Files.isRegularFile(dir.resolve("0000000000abcdef").resolve("12")));
+        assertTrue(Files.isRegularFile(dir.resolve("chunks").resolve("0000000000abcdef").resolve("12")));
     }
 
     @Test
@@ -152,7 +152,7 @@ class FileChunkStoreTest {
         assertEquals(100, read(chunk(1), 0, 10_000).length);
 
         store.truncateChunks(INODE, 1, 0);
-        assertFalse(Files.exists(dir.resolve("000000000000002a").resolve("1")));
+        assertFalse(Files.exists(dir.resolve("chunks").resolve("000000000000002a").resolve("1")));
         assertEquals(100, read(chunk(0), 0, 10_000).length);
         assertEquals(100, store.usedBytes());
     }
@@ -177,7 +177,7 @@ class FileChunkStoreTest {
 
         assertEquals(0, read(chunk(0), 0, 1000).length);
         assertEquals(0, read(chunk(7), 0, 1000).length);
-        assertFalse(Files.exists(dir.resolve("000000000000002a")));
+        assertFalse(Files.exists(dir.resolve("chunks").resolve("000000000000002a")));
         assertEquals(50, store.usedBytes());
         store.deleteChunks(INODE); // nothing left: not an error
         write(chunk(0), 0, bytes("again"));
@@ -270,7 +270,7 @@ class FileChunkStoreTest {
 
     @Test
     void moreChunksThanOpenFiles_allStayReadableAndWritable() throws FsException {
-        try (FileChunkStore few = FileChunkStore.open(dir.resolve("few"), 0, 3)) {
+        try (FileChunkStore few = FileChunkStore.open(dir.resolve("few/chunks"), dir.resolve("few/index"), 0, 3)) {
             for (int round = 0; round < 2; round++) {
                 for (int i = 0; i < 40; i++) {
                     write(few, chunk(i), round * 4, bytes(String.format("%04d", i)));
@@ -291,7 +291,7 @@ class FileChunkStoreTest {
 
     @Test
     void sync_flushesWhatWasWritten_evenAfterItsFileWasClosed() throws FsException {
-        try (FileChunkStore few = FileChunkStore.open(dir.resolve("few"), 0, 1)) {
+        try (FileChunkStore few = FileChunkStore.open(dir.resolve("few/chunks"), dir.resolve("few/index"), 0, 1)) {
             write(few, chunk(0), 0, bytes("a"));
             write(few, chunk(1), 0, bytes("b")); // closes chunk 0's file
             few.truncateChunks(INODE, 0, 1);
