@@ -50,6 +50,15 @@ public final class LocalCluster implements Closeable {
      * @throws FsException EBUSY when another process uses {@code dir}
      */
     public static LocalCluster start(Path dir, int dataNodeCount) throws IOException, InterruptedException {
+        return start(dir, dataNodeCount, 0);
+    }
+
+    /**
+     * As {@link #start(Path, int)}, with each data node limited to {@code dataNodeCapacityBytes}
+     * (0: the whole disk under it).
+     */
+    public static LocalCluster start(Path dir, int dataNodeCount, long dataNodeCapacityBytes)
+            throws IOException, InterruptedException {
         Path root = dir.toAbsolutePath().normalize();
         FileChannel lockChannel = lockDir(root);
         FileLock lock = null;
@@ -68,7 +77,7 @@ public final class LocalCluster implements Closeable {
             meta = MetaServer.start(MetaConfig.defaults(root.resolve("meta"), secret));
             for (int i = 0; i < dataNodeCount; i++) {
                 nodes.add(DataNode.start(new DataConfig(root.resolve("data-" + i), "127.0.0.1", 0, meta.address(),
-                        secret, 0)));
+                        secret, dataNodeCapacityBytes)));
             }
             LocalCluster cluster = new LocalCluster(lockChannel, lock, secret, meta, nodes);
             cluster.awaitDataNodes(dataNodeCount);

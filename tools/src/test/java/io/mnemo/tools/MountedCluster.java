@@ -19,13 +19,20 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class MountedCluster implements BeforeAllCallback, AfterAllCallback {
     private final int dataNodes;
+    private final long capacityBytes;
     private Path root;
     private LocalCluster cluster;
     private MnemoClient client;
     private FuseMount mount;
 
     public MountedCluster(int dataNodes) {
+        this(dataNodes, 0);
+    }
+
+    /** Each data node limited to {@code capacityBytes}. */
+    public MountedCluster(int dataNodes, long capacityBytes) {
         this.dataNodes = dataNodes;
+        this.capacityBytes = capacityBytes;
     }
 
     @Override
@@ -36,7 +43,7 @@ public final class MountedCluster implements BeforeAllCallback, AfterAllCallback
 
     /** Starts (or starts again, on the same state directory) the cluster and the mount. */
     public void start() throws Exception {
-        cluster = LocalCluster.start(stateDir(), dataNodes);
+        cluster = LocalCluster.start(stateDir(), dataNodes, capacityBytes);
         client = MnemoClient.connect(cluster.clientConfig());
         Files.createDirectories(mountPoint());
         mount = FuseMount.mount(client, mountPoint(), MountOptions.DEFAULTS);
