@@ -2,6 +2,7 @@ package io.mnemo.meta;
 
 import io.mnemo.core.model.Layout;
 import io.mnemo.core.net.ClusterSecret;
+import io.mnemo.meta.ops.OpRunner;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -20,6 +21,11 @@ import java.util.Objects;
  *     (with the files it holds open) after its last renewal
  * @param gcInterval pause between rounds of deleting orphaned chunks
  * @param snapshotEveryEntries Raft entries between snapshots (which let the log be purged)
+ * @param inlineThresholdBytes the largest file kept inline (whole, in the metadata store) rather than in
+ *     chunks, from 0 (no file is inline) to {@value #MAX_INLINE_THRESHOLD_BYTES}. Applying commands
+ *     depends on it (whether a new file starts inline; EFBIG past it), so every replica of a group must
+ *     run with the same value, and a changed value should be rolled out by a clean restart: a store
+ *     flushed on close replays nothing under the new value
  */
 public record MetaConfig(
         Path dir,
@@ -31,12 +37,17 @@ public record MetaConfig(
         int defaultStripeCount,
         Duration nodeLease,
         Duration gcInterval,
-        long snapshotEveryEntries) {
+        long snapshotEveryEntries,
+        int inlineThresholdBytes) {
 
     public static final String LOOPBACK = "127.0.0.1";
     public static final Duration DEFAULT_NODE_LEASE = Duration.ofSeconds(5);
     public static final Duration DEFAULT_GC_INTERVAL = Duration.ofSeconds(1);
     public static final long DEFAULT_SNAPSHOT_EVERY_ENTRIES = 100_000;
+    /** 64 KiB: what the client keeps inline too. */
+    public static final int DEFAULT_INLINE_THRESHOLD_BYTES = OpRunner.DEFAULT_INLINE_THRESHOLD_BYTES;
+    /** Inline bytes travel whole in one Raft entry and one reply, and sit in one RocksDB value. */
+    public static final int MAX_INLINE_THRESHOLD_BYTES = 1 << 20;
 
     public MetaConfig {
         Objects.requireNonNull(dir, "dir");
@@ -61,9 +72,23 @@ public record MetaConfig(
         if (snapshotEveryEntries < 1) {
             throw new IllegalArgumentException("snapshotEveryEntries must be positive");
         }
+        if (inlineThresholdBytes < 0 || inlineThresholdBytes > MAX_INLINE_THRESHOLD_BYTES) {
+            throw new IllegalArgumentException("inline threshold must be 0 (off) to " + MAX_INLINE_THRESHOLD_BYTES
+                    + " bytes: " + inlineThresholdBytes);
+        }
     }
 
-    /** Loopback, free ports, 4 MiB chunks over every chain, 5 s leases, a GC round every second. */
+    /** The configuration without an inline threshold of its own: {@link #DEFAULT_INLINE_THRESHOLD_BYTES}. */
+    public MetaConfig(Path dir, String host, int port, int raftPort, ClusterSecret secret, int defaultChunkSizeBytes,
+            int defaultStripeCount, Duration nodeLease, Duration gcInterval, long snapshotEveryEntries) {
+        this(dir, host, port, raftPort, secret, defaultChunkSizeBytes, defaultStripeCount, nodeLease, gcInterval,
+                snapshotEveryEntries, DEFAULT_INLINE_THRESHOLD_BYTES);
+    }
+
+    /**
+     * Loopback, free ports, 4 MiB chunks over every chain, 5 s leases, a GC round every second, files
+     * up to 64 KiB inline.
+     */
     public static MetaConfig defaults(Path dir, ClusterSecret secret) {
         return new MetaConfig(dir, LOOPBACK, 0, 0, secret, Layout.DEFAULT_CHUNK_SIZE, 0, DEFAULT_NODE_LEASE,
                 DEFAULT_GC_INTERVAL, DEFAULT_SNAPSHOT_EVERY_ENTRIES);
@@ -71,26 +96,32 @@ public record MetaConfig(
 
     public MetaConfig withPorts(int newPort, int newRaftPort) {
         return new MetaConfig(dir, host, newPort, newRaftPort, secret, defaultChunkSizeBytes, defaultStripeCount,
-                nodeLease, gcInterval, snapshotEveryEntries);
+                nodeLease, gcInterval, snapshotEveryEntries, inlineThresholdBytes);
     }
 
     public MetaConfig withLayout(int chunkSizeBytes, int stripeCount) {
         return new MetaConfig(dir, host, port, raftPort, secret, chunkSizeBytes, stripeCount, nodeLease, gcInterval,
-                snapshotEveryEntries);
+                snapshotEveryEntries, inlineThresholdBytes);
     }
 
     public MetaConfig withNodeLease(Duration lease) {
         return new MetaConfig(dir, host, port, raftPort, secret, defaultChunkSizeBytes, defaultStripeCount, lease,
-                gcInterval, snapshotEveryEntries);
+                gcInterval, snapshotEveryEntries, inlineThresholdBytes);
     }
 
     public MetaConfig withGcInterval(Duration interval) {
         return new MetaConfig(dir, host, port, raftPort, secret, defaultChunkSizeBytes, defaultStripeCount, nodeLease,
-                interval, snapshotEveryEntries);
+                interval, snapshotEveryEntries, inlineThresholdBytes);
     }
 
     public MetaConfig withSnapshotEveryEntries(long entries) {
         return new MetaConfig(dir, host, port, raftPort, secret, defaultChunkSizeBytes, defaultStripeCount, nodeLease,
-                gcInterval, entries);
+                gcInterval, entries, inlineThresholdBytes);
+    }
+
+    /** This configuration keeping files up to {@code bytes} inline; 0 keeps none. */
+    public MetaConfig withInlineThreshold(int bytes) {
+        return new MetaConfig(dir, host, port, raftPort, secret, defaultChunkSizeBytes, defaultStripeCount, nodeLease,
+                gcInterval, snapshotEveryEntries, bytes);
     }
 }

@@ -13,7 +13,9 @@ import io.mnemo.core.proto.MetaResponse;
 import io.mnemo.core.proto.Protos;
 import io.mnemo.core.proto.RegisterNodeReply;
 import io.mnemo.core.proto.RegisterNodeReq;
+import io.mnemo.core.proto.SetxattrReq;
 import io.mnemo.meta.cluster.LayoutPolicy;
+import io.mnemo.meta.cluster.LayoutSpec;
 import io.mnemo.meta.cluster.NodeRegistry;
 import io.mnemo.core.proto.OpenReq;
 import io.mnemo.core.proto.ReleaseReq;
@@ -28,6 +30,7 @@ import io.mnemo.meta.ops.Replies;
 import io.mnemo.meta.raft.Proposer;
 import io.mnemo.meta.session.Sessions;
 import io.mnemo.meta.store.ReadView;
+import io.mnemo.meta.store.Schema;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.OptionalInt;
@@ -43,6 +46,12 @@ import org.slf4j.LoggerFactory;
  * operations check the caller's permissions. Opens, releases and session renewals touch only
  * the in-memory {@link Sessions} (and, for an open, a permission check): they never go through
  * Raft.
+ *
+ * <p>Two checks run here, before proposing, because they need what only the leader has: a
+ * write_inline larger than the inline threshold is EFBIG at once, so that oversized contents
+ * never enter the log (apply checks the same threshold again); and setting
+ * {@code user.mnemo.layout} of a regular file that some session holds open is EBUSY, since the
+ * holder keeps writing by the layout it opened the file with.
  */
 final class MetaRequestHandler implements RequestHandler {
     private static final Logger LOG = LoggerFactory.getLogger(MetaRequestHandler.class);
@@ -54,9 +63,10 @@ final class MetaRequestHandler implements RequestHandler {
     private final NodeRegistry nodes;
     private final Sessions sessions;
     private final InstantSource clock;
+    private final int inlineThresholdBytes;
 
     MetaRequestHandler(ReadView store, Proposer proposer, InodeAllocator inodes, LayoutPolicy layouts,
-            NodeRegistry nodes, Sessions sessions, InstantSource clock) {
+            NodeRegistry nodes, Sessions sessions, InstantSource clock, int inlineThresholdBytes) {
         this.store = store;
         this.proposer = proposer;
         this.inodes = inodes;
@@ -64,6 +74,7 @@ final class MetaRequestHandler implements RequestHandler {
         this.nodes = nodes;
         this.sessions = sessions;
         this.clock = clock;
+        this.inlineThresholdBytes = inlineThresholdBytes;
     }
 
     @Override
@@ -110,7 +121,8 @@ final class MetaRequestHandler implements RequestHandler {
             case LINK -> proposer.propose(command(req).setLink(req.getLink()).build());
             case SETATTR -> proposer.propose(command(req).setSetattr(req.getSetattr()).build());
             case COMMIT_LENGTH -> proposer.propose(command(req).setCommitLength(req.getCommitLength()).build());
-            case SETXATTR -> proposer.propose(command(req).setSetxattr(req.getSetxattr()).build());
+            case WRITE_INLINE -> proposer.propose(writeInline(req));
+            case SETXATTR -> proposer.propose(setxattr(req));
             case REMOVEXATTR -> proposer.propose(command(req).setRemovexattr(req.getRemovexattr()).build());
             case REGISTER_NODE -> register(req);
             case OP_NOT_SET -> throw new FsException(Errno.EINVAL, "request without an operation");
@@ -125,6 +137,28 @@ final class MetaRequestHandler implements RequestHandler {
             layouts.choose(id).ifPresent(layout -> cmd.setNewLayout(Protos.toMsg(layout)));
         }
         return cmd.build();
+    }
+
+    private MetaCommand writeInline(MetaRequest req) throws FsException {
+        int bytes = req.getWriteInline().getData().size();
+        if (bytes > inlineThresholdBytes) {
+            throw new FsException(Errno.EFBIG, bytes + " bytes do not fit inline (at most " + inlineThresholdBytes
+                    + "): move the file to chunks");
+        }
+        return command(req).setWriteInline(req.getWriteInline()).build();
+    }
+
+    private MetaCommand setxattr(MetaRequest req) throws FsException {
+        SetxattrReq set = req.getSetxattr();
+        if (set.getName().equals(LayoutSpec.XATTR) && set.getInode() > 0) {
+            InodeId inode = new InodeId(set.getInode());
+            boolean regular = store.get(Schema.INODE, inode).map(i -> i.attributes().isRegular()).orElse(false);
+            if (regular && sessions.isOpen(inode)) {
+                throw new FsException(Errno.EBUSY, inode + " is open: its layout can change only while nobody"
+                        + " holds it open");
+            }
+        }
+        return command(req).setSetxattr(set).build();
     }
 
     /**

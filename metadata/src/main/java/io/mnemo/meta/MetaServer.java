@@ -16,6 +16,7 @@ import io.mnemo.meta.cluster.LayoutPolicy;
 import io.mnemo.meta.cluster.NodeRegistry;
 import io.mnemo.meta.gc.ChunkCollector;
 import io.mnemo.meta.gc.DataNodeClients;
+import io.mnemo.meta.ops.OpRunner;
 import io.mnemo.meta.raft.MetaRaft;
 import io.mnemo.meta.raft.RaftSettings;
 import io.mnemo.meta.session.Sessions;
@@ -88,7 +89,8 @@ public final class MetaServer implements Closeable {
             opened.push(lock);
             MetaStore store = MetaStore.open(config.dir().resolve("db"));
             opened.push(new FlushingClose(store));
-            MetaRaft raft = MetaRaft.start(store, new RaftSettings(config.dir().resolve("raft"), config.host(),
+            OpRunner ops = new OpRunner(config.inlineThresholdBytes());
+            MetaRaft raft = MetaRaft.start(store, ops, new RaftSettings(config.dir().resolve("raft"), config.host(),
                     config.raftPort(), config.snapshotEveryEntries(), LEADER_TIMEOUT));
             opened.push(raft);
             InstantSource clock = InstantSource.system();
@@ -104,7 +106,7 @@ public final class MetaServer implements Closeable {
             ChunkCollector collector = new ChunkCollector(store, registry, raft, dataNodes, sessions::isOpen);
             opened.push(collector);
             MetaRequestHandler handler = new MetaRequestHandler(store, raft, InodeAllocator.from(store), layouts,
-                    registry, sessions, clock);
+                    registry, sessions, clock, config.inlineThresholdBytes());
             RpcServer rpc = RpcServer.start("meta", new InetSocketAddress(config.host(), config.port()),
                     config.secret(), FrameType.META_REQUEST, handler, RPC_THREADS, FrameDecoder.DEFAULT_MAX_FRAME_BYTES);
             collector.start(config.gcInterval());

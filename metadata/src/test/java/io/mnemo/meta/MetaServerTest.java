@@ -38,6 +38,7 @@ import io.mnemo.core.proto.SetattrReq;
 import io.mnemo.core.proto.SetxattrReq;
 import io.mnemo.core.proto.StatfsReq;
 import io.mnemo.core.proto.UnlinkReq;
+import io.mnemo.core.proto.WriteInlineReq;
 import io.mnemo.meta.gc.FakeDataNode;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -467,6 +468,71 @@ class MetaServerTest {
             c.ok(MetaRequest.newBuilder().setCaller(BOB).setAccess(AccessReq.newBuilder().setInode(f).setMask(6)));
             assertEquals(Errno.EACCES.code(), c.call(MetaRequest.newBuilder().setCaller(BOB).setAccess(
                     AccessReq.newBuilder().setInode(f).setMask(1))).getErrno());
+        }
+    }
+
+    static MetaRequest.Builder writeInline(long inode, byte[] data) {
+        return MetaRequest.newBuilder().setCaller(BOB).setWriteInline(WriteInlineReq.newBuilder().setInode(inode)
+                .setData(ByteString.copyFrom(data)));
+    }
+
+    static MetaRequest.Builder setLayout(long inode, String value) {
+        return MetaRequest.newBuilder().setCaller(BOB).setSetxattr(SetxattrReq.newBuilder().setInode(inode)
+                .setName("user.mnemo.layout").setValue(ByteString.copyFromUtf8(value)));
+    }
+
+    static String inline(MetaResponse r) {
+        assertTrue(r.hasInline(), "inline contents in the reply");
+        return r.getInline().getData().toStringUtf8();
+    }
+
+    @Test
+    void smallFilesInline_andDirectoryLayouts_throughTheRpc_andAcrossARestartWithInliningOff() throws Exception {
+        int rdwr = 2;
+        long small;
+        try (MetaServer server = MetaServer.start(config()); Conn c = new Conn(server)) {
+            c.ok(register(0, 9, 1L << 40));
+            c.ok(register(0, 10, 1L << 40));
+            shareRoot(c);
+            small = c.create(1, "small", FileType.REGULAR).getInode();
+            assertEquals("", inline(c.ok(open(BOB, small, rdwr, 1))), "one open round trip brings the bytes");
+            c.ok(writeInline(small, "hello".getBytes(StandardCharsets.UTF_8)));
+            assertEquals("hello", inline(c.ok(lookup(1, "small"))));
+            assertEquals("hello", inline(c.ok(getattr(small))));
+            assertEquals(5, c.ok(getattr(small)).getAttr().getSize());
+            MetaResponse tooBig = c.call(writeInline(small, new byte[MetaConfig.DEFAULT_INLINE_THRESHOLD_BYTES + 1]));
+            assertEquals(Errno.EFBIG.code(), tooBig.getErrno(), tooBig.getMessage());
+            c.ok(writeInline(small, new byte[MetaConfig.DEFAULT_INLINE_THRESHOLD_BYTES]));
+            c.ok(writeInline(small, "hello".getBytes(StandardCharsets.UTF_8)));
+
+            long wide = c.create(1, "wide", FileType.DIRECTORY).getInode();
+            c.ok(setLayout(wide, "chunk_size=1M stripe=0"));
+            long g = c.create(wide, "g", FileType.REGULAR).getInode();
+            AttrMsg a = c.ok(getattr(g)).getAttr();
+            assertEquals(1 << 20, a.getLayout().getChunkSize());
+            assertEquals(2, a.getLayout().getStripeCount());
+            assertTrue(c.ok(MetaRequest.newBuilder().setCaller(BOB).setGetxattr(GetxattrReq.newBuilder()
+                    .setInode(g).setName("user.mnemo.layout"))).getXattr().getValue().toStringUtf8()
+                    .startsWith("chunk_size=1048576 stripe=2 chains="));
+            c.ok(open(BOB, g, rdwr, 2));
+            MetaResponse busy = c.call(setLayout(g, "stripe=1"));
+            assertEquals(Errno.EBUSY.code(), busy.getErrno(), busy.getMessage());
+            c.ok(release(g, 2));
+            c.ok(setLayout(g, "stripe=1"));
+            assertEquals(1, c.ok(getattr(g)).getAttr().getLayout().getStripeCount());
+            assertEquals(Errno.EINVAL.code(), c.call(setLayout(wide, "chunk_size=1000")).getErrno());
+        }
+        try (MetaServer server = MetaServer.start(config().withInlineThreshold(0)); Conn c = new Conn(server)) {
+            assertEquals("hello", inline(c.ok(lookup(1, "small"))), "inline files stay inline");
+            long fresh = c.create(1, "fresh", FileType.REGULAR).getInode();
+            assertFalse(c.ok(getattr(fresh)).hasInline(), "new files start in chunks");
+            assertEquals(Errno.EFBIG.code(), c.call(writeInline(small, "hello!".getBytes(StandardCharsets.UTF_8)))
+                    .getErrno(), "no bytes fit inline any more: the client moves the file to chunks");
+            c.ok(MetaRequest.newBuilder().setCaller(BOB).setCommitLength(CommitLengthReq.newBuilder()
+                    .setInode(small).setSize(6).setTouchMtime(true).setMovedToChunks(true)));
+            MetaResponse moved = c.ok(getattr(small));
+            assertFalse(moved.hasInline());
+            assertEquals(6, moved.getAttr().getSize());
         }
     }
 }

@@ -113,7 +113,11 @@ public final class NodeRegistry {
         return info.build();
     }
 
-    /** Capacity and usage summed over the live nodes, and the number of inodes. */
+    /**
+     * Capacity and usage summed over the live nodes, and the number of inodes. The contents of
+     * inline files (at most the inline threshold each, kept in the metadata store) are not counted
+     * in the usage: it is what the data nodes report.
+     */
     public StatfsReply statfs() {
         long capacity = 0;
         long used = 0;

@@ -1,5 +1,6 @@
 package io.mnemo.meta.ops;
 
+import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
 import io.mnemo.core.proto.CommitLengthReq;
 import io.mnemo.core.proto.MetaCommand;
@@ -17,7 +18,16 @@ import io.mnemo.meta.store.Txn;
  * No permission is checked: the writer was checked when it opened the file. A deleted inode
  * that is still open (nlink 0) takes writes too.
  *
- * <p>Errors: ENOENT, EISDIR (a directory), EINVAL (another non-regular file).
+ * <p>{@code moved_to_chunks}: the file was stored inline and the writer has written its bytes
+ * (and maybe more) to chunks: the inline copy is dropped and the file lives in chunks from now on.
+ * On a file already in chunks the flag changes nothing, so a repeated commit is harmless. An
+ * empty inline file leaves inline storage on any commit, flag or not, since it has no bytes to
+ * lose: so a client that knows nothing of inline files (it wrote chunks and commits their
+ * length) still works on files created inline. A non-empty inline file takes no commit without
+ * the flag (EINVAL): its bytes change by write_inline.
+ *
+ * <p>Errors: ENOENT, EISDIR (a directory), EINVAL (another non-regular file; a non-empty inline
+ * file without {@code moved_to_chunks}).
  */
 public final class CommitLengthOp {
     private CommitLengthOp() {}
@@ -26,6 +36,14 @@ public final class CommitLengthOp {
         CommitLengthReq req = cmd.getCommitLength();
         Inode inode = new Namespace(txn).inode(req.getInode()).requireRegular();
         Inode updated = inode;
+        if (inode.inline()) {
+            if (!req.getMovedToChunks() && inode.attributes().sizeBytes() > 0) {
+                throw new FsException(Errno.EINVAL, inode.id() + " is stored inline: write it with write_inline,"
+                        + " or move it to chunks (moved_to_chunks)");
+            }
+            txn.delete(Schema.INLINE, inode.id());
+            updated = updated.withInline(false);
+        }
         if (req.getSize() > inode.attributes().sizeBytes()) {
             updated = updated.withSize(req.getSize());
         }

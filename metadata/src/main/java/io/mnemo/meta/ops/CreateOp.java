@@ -11,6 +11,8 @@ import io.mnemo.core.proto.CreateReq;
 import io.mnemo.core.proto.MetaCommand;
 import io.mnemo.core.proto.MetaResponse;
 import io.mnemo.core.proto.Protos;
+import io.mnemo.meta.cluster.LayoutPolicy;
+import io.mnemo.meta.cluster.LayoutSpec;
 import io.mnemo.meta.store.Dentry;
 import io.mnemo.meta.store.DentryKey;
 import io.mnemo.meta.store.Inode;
@@ -25,6 +27,14 @@ import java.util.Optional;
  * by the caller (the group is the parent's instead when the parent is set-gid). The parent's
  * mtime and ctime change; a new directory adds one link to its parent. The caller needs search
  * permission on the parent, and write permission too unless the name exists.
+ *
+ * <p>Layouts, as Lustre's stripe settings: a directory's {@code user.mnemo.layout} (a
+ * {@link LayoutSpec}) overrides, key by key, the default layout the command carries for the
+ * regular files created in it (see {@link LayoutPolicy#withSpec}), and a new subdirectory starts
+ * with a copy of its parent's, so layouts pass down the tree as it grows; changing a directory's
+ * layout later changes nothing below it that exists. With inline storage on, a new regular file
+ * starts inline (its bytes in the metadata store until it outgrows the inline threshold); it
+ * gets its layout all the same, ready for when it moves to chunks.
  *
  * <p>A non-exclusive create of a name that exists answers the existing inode (open with
  * {@code O_CREAT}; the open itself checks the file's permissions), or EISDIR if it is a
@@ -41,7 +51,8 @@ public final class CreateOp {
 
     private CreateOp() {}
 
-    public static MetaResponse apply(Txn txn, MetaCommand cmd) throws FsException {
+    /** @param inlineFiles whether new regular files start inline */
+    public static MetaResponse apply(Txn txn, MetaCommand cmd, boolean inlineFiles) throws FsException {
         CreateReq req = cmd.getCreate();
         if (req.getParent() == 0) {
             return formatRoot(txn, cmd);
@@ -68,7 +79,7 @@ public final class CreateOp {
                 if (!cmd.hasNewLayout()) {
                     throw new FsException(Errno.ENOSPC, "no data nodes registered");
                 }
-                layout = layout(cmd);
+                layout = layoutIn(txn, parent, id, layout(cmd));
             }
             case SYMLINK -> size = target.getBytes(StandardCharsets.UTF_8).length;
             default -> { }
@@ -78,9 +89,14 @@ public final class CreateOp {
         int gid = inheritGroup ? parent.attributes().gid() : who.gid();
         int rdev = type == FileType.CHAR_DEVICE || type == FileType.BLOCK_DEVICE ? req.getRdev() : 0;
         Inode inode = new Inode(new Attributes(id, type, mode(type, req.getMode(), inheritGroup, gid, who), who.uid(),
-                gid, dir ? 2 : 1, size, now, now, now, rdev, layout, target), dir ? parent.id() : null);
+                gid, dir ? 2 : 1, size, now, now, now, rdev, layout, target), dir ? parent.id() : null,
+                type == FileType.REGULAR && inlineFiles);
 
         txn.put(Schema.INODE, id, inode);
+        if (dir) {
+            txn.get(Schema.XATTR, Xattrs.layoutKey(parent.id()))
+                    .ifPresent(spec -> txn.put(Schema.XATTR, Xattrs.layoutKey(id), spec));
+        }
         txn.put(Schema.DENTRY, new DentryKey(parent.id(), name), new Dentry(id, type));
         Inode updatedParent = parent.withContentsChanged(now);
         txn.put(Schema.INODE, parent.id(), dir ? updatedParent.withNlink(parent.nlink() + 1) : updatedParent);
@@ -166,6 +182,16 @@ public final class CreateOp {
         } catch (IllegalArgumentException e) {
             throw new FsException(Errno.EINVAL, e.getMessage());
         }
+    }
+
+    /** The layout of a new regular file in {@code dir}: the directory's own, over the default {@code base}. */
+    private static Layout layoutIn(Txn txn, Inode dir, InodeId id, Layout base) throws FsException {
+        Optional<LayoutSpec> spec = Xattrs.layoutOf(txn, dir.id());
+        if (spec.isEmpty()) {
+            return base;
+        }
+        return LayoutPolicy.withSpec(txn, id, spec.get(), base)
+                .orElseThrow(() -> new FsException(Errno.ENOSPC, "no chains to place " + id + " on"));
     }
 
     private static Layout layout(MetaCommand cmd) throws FsException {

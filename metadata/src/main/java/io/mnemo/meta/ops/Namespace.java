@@ -5,6 +5,7 @@ import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
 import io.mnemo.core.model.InodeId;
 import io.mnemo.core.model.Name;
+import io.mnemo.meta.store.Both;
 import io.mnemo.meta.store.Dentry;
 import io.mnemo.meta.store.DentryKey;
 import io.mnemo.meta.store.Inode;
@@ -32,6 +33,27 @@ final class Namespace {
     Inode inode(InodeId id) throws FsException {
         return view.get(Schema.INODE, id).orElseThrow(() -> new FsException(Errno.ENOENT, "no " + id));
     }
+
+    /** An inode and, if it is stored inline, its contents: one multi-get, so the two agree. ENOENT if absent. */
+    Stored stored(long id) throws FsException {
+        if (id <= 0) {
+            throw new FsException(Errno.ENOENT, "no inode " + id);
+        }
+        return stored(new InodeId(id));
+    }
+
+    Stored stored(InodeId id) throws FsException {
+        Both<Inode, byte[]> both = view.get(Schema.INODE, Schema.INLINE, id);
+        Inode inode = both.first().orElseThrow(() -> new FsException(Errno.ENOENT, "no " + id));
+        return new Stored(inode, inode.inline() ? both.second().orElse(InlineContents.EMPTY) : null);
+    }
+
+    /**
+     * An inode as {@link #stored} reads it.
+     *
+     * @param inline the whole contents of a file stored inline; null for any other inode
+     */
+    record Stored(Inode inode, byte[] inline) {}
 
     Optional<Dentry> entry(InodeId dir, Name name) {
         return view.get(Schema.DENTRY, new DentryKey(dir, name));

@@ -10,19 +10,39 @@ import io.mnemo.meta.store.Txn;
  * Applies one {@link MetaCommand} to a transaction: the state machine's single entry point
  * into the operations. A POSIX failure leaves the transaction empty and becomes the reply's
  * errno; anything else thrown is corruption or a bug and propagates.
+ *
+ * <p>It holds the one setting applying depends on, the inline threshold: whether a new regular
+ * file starts inline (a threshold above 0) and the largest inline file (EFBIG beyond). Every
+ * replica must run with the same value; see {@code MetaConfig#inlineThresholdBytes}.
  */
 public final class OpRunner {
-    private OpRunner() {}
+    /** 64 KiB. */
+    public static final int DEFAULT_INLINE_THRESHOLD_BYTES = 64 * 1024;
 
-    public static MetaResponse apply(Txn txn, MetaCommand cmd) {
+    private final int inlineThresholdBytes;
+
+    /** @param inlineThresholdBytes the largest file kept inline; 0 keeps no file inline */
+    public OpRunner(int inlineThresholdBytes) {
+        if (inlineThresholdBytes < 0) {
+            throw new IllegalArgumentException("inline threshold must be >= 0: " + inlineThresholdBytes);
+        }
+        this.inlineThresholdBytes = inlineThresholdBytes;
+    }
+
+    public int inlineThresholdBytes() {
+        return inlineThresholdBytes;
+    }
+
+    public MetaResponse apply(Txn txn, MetaCommand cmd) {
         try {
             return switch (cmd.getOpCase()) {
-                case CREATE -> CreateOp.apply(txn, cmd);
+                case CREATE -> CreateOp.apply(txn, cmd, inlineThresholdBytes > 0);
                 case UNLINK -> UnlinkOp.apply(txn, cmd);
                 case RENAME -> RenameOp.apply(txn, cmd);
                 case LINK -> LinkOp.apply(txn, cmd);
-                case SETATTR -> SetattrOp.apply(txn, cmd);
+                case SETATTR -> SetattrOp.apply(txn, cmd, inlineThresholdBytes);
                 case COMMIT_LENGTH -> CommitLengthOp.apply(txn, cmd);
+                case WRITE_INLINE -> WriteInlineOp.apply(txn, cmd, inlineThresholdBytes);
                 case REGISTER_NODE -> RegisterNodeOp.apply(txn, cmd);
                 case PURGE_ORPHAN -> PurgeOrphanOp.apply(txn, cmd);
                 case SETXATTR -> SetxattrOp.apply(txn, cmd);

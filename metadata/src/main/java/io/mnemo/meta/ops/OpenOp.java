@@ -10,7 +10,9 @@ import io.mnemo.meta.store.ReadView;
 
 /**
  * open(2) of an existing inode: checks that the caller may open it with {@code flags} and
- * answers its attributes. Recording that the session holds it open is the caller's business
+ * answers its attributes, and for a file stored inline its whole contents (in {@code inline},
+ * whatever the access mode: the client keeps an inline file whole in memory while it is open,
+ * and writes it back whole). Recording that the session holds it open is the caller's business
  * (the leader's in-memory session table), which tells this operation whether the session
  * already held the inode before this open.
  *
@@ -39,7 +41,8 @@ public final class OpenOp {
 
     public static MetaResponse run(ReadView view, Caller caller, OpenReq req, boolean heldAlready)
             throws FsException {
-        Inode inode = new Namespace(view).inode(req.getInode());
+        Namespace.Stored stored = new Namespace(view).stored(req.getInode());
+        Inode inode = stored.inode();
         if (inode.nlink() == 0 && !heldAlready) {
             throw new FsException(Errno.ENOENT, inode.id() + " has been deleted");
         }
@@ -64,6 +67,6 @@ public final class OpenOp {
         if ((flags & O_NOATIME) != 0) {
             who.requireOwner(inode, "O_NOATIME");
         }
-        return Replies.attr(inode);
+        return Replies.attr(stored);
     }
 }

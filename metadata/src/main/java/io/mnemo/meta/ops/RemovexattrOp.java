@@ -1,5 +1,6 @@
 package io.mnemo.meta.ops;
 
+import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
 import io.mnemo.core.proto.MetaCommand;
 import io.mnemo.core.proto.MetaResponse;
@@ -12,8 +13,12 @@ import io.mnemo.meta.store.Txn;
  * removexattr: removes attribute {@code name} of {@code inode}; the inode's ctime changes. It
  * needs what setting the attribute needs (see {@link Xattrs}).
  *
- * <p>Errors: ERANGE (a name of 0 or over 255 bytes), EINVAL, ENOENT, EPERM, EACCES, ENOTSUP,
- * ENODATA (no such attribute).
+ * <p>{@code user.mnemo.layout} of a regular file is its layout, which it cannot be without
+ * (EINVAL); a directory's is an ordinary attribute, whose removal makes its new files take the
+ * defaults again.
+ *
+ * <p>Errors: ERANGE (a name of 0 or over 255 bytes), EINVAL (also the layout of a regular file),
+ * ENOENT, EPERM, EACCES, ENOTSUP, ENODATA (no such attribute).
  */
 public final class RemovexattrOp {
     private RemovexattrOp() {}
@@ -25,6 +30,10 @@ public final class RemovexattrOp {
         Inode inode = new Namespace(txn).inode(req.getInode());
         Xattrs.requireWritable(who, inode, name);
         name.requireSupported();
+        if (name.isLayout() && inode.attributes().isRegular()) {
+            throw new FsException(Errno.EINVAL, "a regular file cannot be without a layout: " + inode.id()
+                    + " keeps its " + name.text());
+        }
         byte[] key = name.key(inode);
         if (txn.get(Schema.XATTR, key).isEmpty()) {
             throw Xattrs.absent(inode, name);

@@ -1,6 +1,8 @@
 package io.mnemo.meta.ops;
 
+import com.google.protobuf.UnsafeByteOperations;
 import io.mnemo.core.error.FsException;
+import io.mnemo.core.proto.InlineData;
 import io.mnemo.core.proto.MetaResponse;
 import io.mnemo.core.proto.Protos;
 import io.mnemo.meta.store.Inode;
@@ -17,6 +19,16 @@ public final class Replies {
 
     public static MetaResponse attr(Inode inode) {
         return MetaResponse.newBuilder().setAttr(Protos.toMsg(inode.attributes())).build();
+    }
+
+    /** The attributes, and for a file stored inline its contents ({@code inline}, absent otherwise). */
+    static MetaResponse attr(Namespace.Stored stored) {
+        MetaResponse.Builder reply = MetaResponse.newBuilder().setAttr(Protos.toMsg(stored.inode().attributes()));
+        if (stored.inline() != null) {
+            // The array came fresh from the store and nobody else holds it: no copy needed.
+            reply.setInline(InlineData.newBuilder().setData(UnsafeByteOperations.unsafeWrap(stored.inline())));
+        }
+        return reply.build();
     }
 
     public static MetaResponse error(FsException e) {

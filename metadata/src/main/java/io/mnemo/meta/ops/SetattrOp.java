@@ -8,12 +8,16 @@ import io.mnemo.core.proto.SetattrReq;
 import io.mnemo.meta.store.Inode;
 import io.mnemo.meta.store.Schema;
 import io.mnemo.meta.store.Txn;
+import java.util.Arrays;
 
 /**
  * chmod, chown, truncate and utimens: changes the attributes whose {@code has_*} flag is set.
  * {@code *_now} means the command's time. Any change sets ctime; a size change (truncate) also
  * sets mtime. Only the recorded size changes here: cutting the chunks on the data nodes is the
- * client's business. A deleted inode that is still open (nlink 0) can be changed too.
+ * client's business. A file stored inline stays inline: its contents are cut, or extended with
+ * zeros, here; a size beyond the inline threshold is EFBIG and changes nothing (the client
+ * moves the file to chunks first, then truncates). A deleted inode that is still open (nlink 0)
+ * can be changed too.
  *
  * <p>Who may do what, as Linux's {@code vfs_truncate}, {@code setattr_prepare} and
  * {@code notify_change} decide (root may do everything; the checks run in this order):
@@ -36,14 +40,14 @@ import io.mnemo.meta.store.Txn;
  * </ul>
  *
  * <p>Errors: ENOENT, EISDIR (size of a directory), EINVAL (size of another non-regular file),
- * EACCES, EPERM.
+ * EACCES, EPERM, EFBIG (size of an inline file beyond the inline threshold).
  */
 public final class SetattrOp {
     private static final int SET_ID_BITS = Permissions.S_ISUID | Permissions.S_ISGID;
 
     private SetattrOp() {}
 
-    public static MetaResponse apply(Txn txn, MetaCommand cmd) throws FsException {
+    public static MetaResponse apply(Txn txn, MetaCommand cmd, int inlineThresholdBytes) throws FsException {
         SetattrReq req = cmd.getSetattr();
         Permissions who = Permissions.of(cmd.getCaller());
         Inode inode = new Namespace(txn).inode(req.getInode());
@@ -52,6 +56,9 @@ public final class SetattrOp {
         if (req.getHasSize()) {
             inode.requireRegular();
             who.require(inode, Permissions.WRITE, "truncate");
+            if (inode.inline()) {
+                resizeInline(txn, inode, req.getSize(), inlineThresholdBytes);
+            }
             updated = updated.withSize(req.getSize()).withMtime(now);
             updated = updated.withMode(who.modeAfterWrite(updated));
         }
@@ -79,6 +86,17 @@ public final class SetattrOp {
             txn.put(Schema.INODE, updated.id(), updated);
         }
         return Replies.attr(updated);
+    }
+
+    /** Cuts or zero-extends an inline file's contents to {@code size} bytes; EFBIG past the threshold. */
+    private static void resizeInline(Txn txn, Inode inode, long size, int inlineThresholdBytes) throws FsException {
+        if (size < 0 || size > inlineThresholdBytes) { // size is a u64: "negative" is beyond 2^63
+            throw new FsException(Errno.EFBIG, inode.id() + " is stored inline, which holds at most "
+                    + inlineThresholdBytes + " bytes: move it to chunks before making it " + size + " bytes long");
+        }
+        if (size != inode.attributes().sizeBytes()) {
+            InlineContents.write(txn, inode.id(), Arrays.copyOf(InlineContents.read(txn, inode.id()), (int) size));
+        }
     }
 
     /** {@code chown_ok}, {@code chgrp_ok} and the set-id bits {@code chown_common} drops. */

@@ -2,6 +2,8 @@ package io.mnemo.meta.ops;
 
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
+import io.mnemo.core.model.InodeId;
+import io.mnemo.meta.cluster.LayoutSpec;
 import io.mnemo.meta.store.Inode;
 import io.mnemo.meta.store.Keys;
 import io.mnemo.meta.store.ReadView;
@@ -9,6 +11,7 @@ import io.mnemo.meta.store.Row;
 import io.mnemo.meta.store.Schema;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Extended-attribute names, limits and access rules shared by the xattr operations, after
@@ -28,6 +31,11 @@ import java.util.List;
  *     enforcing them.
  * </ul>
  * Any other prefix is ENOTSUP, a bare prefix EINVAL, after the generic permission check.
+ *
+ * <p>One name is special, {@link LayoutSpec#XATTR} ({@code user.mnemo.layout}), under the usual
+ * {@code user.} rules: on a directory it is an ordinary attribute whose value must be a valid
+ * {@link LayoutSpec} and is stored normalized; on a regular file it is not stored but stands for
+ * the file's actual layout (see {@code GetxattrOp}, {@code SetxattrOp}, {@code RemovexattrOp}).
  */
 final class Xattrs {
     /** XATTR_NAME_MAX. */
@@ -93,6 +101,20 @@ final class Xattrs {
         byte[] key(Inode inode) {
             return Keys.xattr(inode.id(), bytes);
         }
+
+        boolean isLayout() {
+            return text.equals(LayoutSpec.XATTR);
+        }
+    }
+
+    /** The xattr family key of a directory's layout. */
+    static byte[] layoutKey(InodeId inode) {
+        return Keys.xattr(inode, LayoutSpec.XATTR.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The layout of directory {@code dir}, if it has a valid one. */
+    static Optional<LayoutSpec> layoutOf(ReadView view, InodeId dir) {
+        return view.get(Schema.XATTR, layoutKey(dir)).flatMap(LayoutSpec::parseStored);
     }
 
     /** What changing or removing attribute {@code name} of {@code inode} needs. */

@@ -6,8 +6,11 @@
  * {@code GetxattrOp}, {@code ListxattrOp}, {@code AccessOp}, {@code OpenOp}) answer from a
  * {@link io.mnemo.meta.store.ReadView}.
  *
- * <p>Applying is deterministic: it reads no clock, random numbers or configuration; inode ids,
- * timestamps, layouts and the caller arrive inside the command. A POSIX failure is an
+ * <p>Applying is deterministic: it reads no clock or random numbers; inode ids, timestamps, the
+ * default layout of a new file and the caller arrive inside the command, and the one setting it
+ * depends on, the inline threshold, is held by {@code OpRunner} and the same on every replica.
+ * Where a command leaves a choice to the namespace itself (a directory's layout for the files
+ * created in it), the choice is a function of the store ({@link io.mnemo.meta.cluster.LayoutPolicy}). A POSIX failure is an
  * {@code FsException} thrown before the operation writes anything, which {@code OpRunner} turns
  * into the errno of the reply.
  *

@@ -5,6 +5,7 @@ import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
 import io.mnemo.core.proto.MetaCommand;
 import io.mnemo.core.proto.MetaResponse;
+import io.mnemo.meta.ops.OpRunner;
 import io.mnemo.meta.store.MetaStore;
 import java.io.Closeable;
 import java.io.IOException;
@@ -60,14 +61,22 @@ public final class MetaRaft implements Proposer, Closeable {
         this.stateMachine = stateMachine;
     }
 
-    /** Starts the peer over {@code store} and waits until it leads with every committed entry applied. */
+    /** {@link #start(MetaStore, OpRunner, RaftSettings)} with the default inline threshold. */
     public static MetaRaft start(MetaStore store, RaftSettings settings) throws IOException {
+        return start(store, new OpRunner(OpRunner.DEFAULT_INLINE_THRESHOLD_BYTES), settings);
+    }
+
+    /**
+     * Starts the peer over {@code store}, applying commands with {@code ops}, and waits until it
+     * leads with every committed entry applied.
+     */
+    public static MetaRaft start(MetaStore store, OpRunner ops, RaftSettings settings) throws IOException {
         Files.createDirectories(settings.dir());
         RaftProperties props = properties(settings);
         RaftPeer peer = RaftPeer.newBuilder().setId(PEER_ID).setAddress(settings.host() + ":" + settings.port()).build();
         RaftGroup group = RaftGroup.valueOf(GROUP_ID, peer);
         boolean exists = Files.isDirectory(settings.dir().resolve(GROUP_ID.getUuid().toString()));
-        MetaStateMachine stateMachine = new MetaStateMachine(store);
+        MetaStateMachine stateMachine = new MetaStateMachine(store, ops);
         RaftServer server = RaftServer.newBuilder()
                 .setServerId(PEER_ID)
                 .setGroup(group)

@@ -42,10 +42,12 @@ public final class MetaStateMachine extends BaseStateMachine {
             MetaResponse.newBuilder().setMessage("already applied").build().toByteArray()));
 
     private final MetaStore store;
+    private final OpRunner ops;
     private final RocksSnapshots snapshots = new RocksSnapshots();
 
-    public MetaStateMachine(MetaStore store) {
+    public MetaStateMachine(MetaStore store, OpRunner ops) {
         this.store = store;
+        this.ops = ops;
     }
 
     @Override
@@ -89,7 +91,7 @@ public final class MetaStateMachine extends BaseStateMachine {
             throw new IllegalStateException("unreadable metadata command at index " + entry.getIndex(), e);
         }
         Txn txn = store.begin();
-        MetaResponse response = OpRunner.apply(txn, command);
+        MetaResponse response = ops.apply(txn, command);
         txn.put(Schema.APPLIED, new Applied(entry.getTerm(), entry.getIndex()));
         store.commit(txn);
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());

@@ -6,24 +6,33 @@ import io.mnemo.core.error.FsException;
 import io.mnemo.core.model.Attributes;
 import io.mnemo.core.model.FileType;
 import io.mnemo.core.model.InodeId;
+import io.mnemo.core.model.Layout;
 import io.mnemo.core.proto.AttrMsg;
 import io.mnemo.core.proto.Protos;
 import java.nio.ByteBuffer;
 
 /**
- * One inode as stored: its attributes and, for a directory, the directory that holds it
- * (its {@code ..}; the root is its own parent). Other types have no single parent because of
- * hard links, so theirs is null.
+ * One inode as stored: its attributes; for a directory, the directory that holds it (its
+ * {@code ..}; the root is its own parent; other types have no single parent because of hard
+ * links, so theirs is null); and for a regular file whether its bytes are stored inline (in the
+ * {@code inline} family, see {@link Schema#INLINE}) rather than in chunks.
  */
-public record Inode(Attributes attributes, InodeId parent) {
+public record Inode(Attributes attributes, InodeId parent, boolean inline) {
+    /** The flag bit of an inline regular file. */
+    private static final int FLAG_INLINE = 1;
 
-    /** {@code [version 1][u64 parent, 0 for none][AttrMsg]}. */
+    /**
+     * {@code [version 2][u8 flags][u64 parent, 0 for none][AttrMsg]}; flag bit 0 means inline.
+     * Version 1 values ({@code [1][u64 parent][AttrMsg]}, written before files could be inline)
+     * are still read, as files in chunks.
+     */
     public static final Codec<Inode> CODEC = new Codec<>() {
         @Override
         public byte[] encode(Inode inode) {
             byte[] attr = Protos.toMsg(inode.attributes).toByteArray();
-            return ByteBuffer.allocate(1 + Long.BYTES + attr.length)
-                    .put(Keys.VERSION_1)
+            return ByteBuffer.allocate(2 + Long.BYTES + attr.length)
+                    .put(Keys.VERSION_2)
+                    .put((byte) (inode.inline ? FLAG_INLINE : 0))
                     .putLong(inode.parent == null ? 0 : inode.parent.value())
                     .put(attr)
                     .array();
@@ -31,14 +40,25 @@ public record Inode(Attributes attributes, InodeId parent) {
 
         @Override
         public Inode decode(byte[] bytes) {
-            Keys.requireVersion(bytes, "inode");
-            if (bytes.length < 1 + Long.BYTES) {
+            if (bytes.length == 0 || bytes[0] != Keys.VERSION_1 && bytes[0] != Keys.VERSION_2) {
+                throw new IllegalStateException("inode has unknown format version "
+                        + (bytes.length == 0 ? "(empty)" : Byte.toString(bytes[0])));
+            }
+            int header = bytes[0] == Keys.VERSION_1 ? 1 : 2;
+            if (bytes.length < header + Long.BYTES) {
                 throw new IllegalStateException("inode value of " + bytes.length + " bytes is truncated");
             }
-            long parent = ByteBuffer.wrap(bytes, 1, Long.BYTES).getLong();
+            int flags = header == 2 ? bytes[1] & 0xFF : 0;
+            if ((flags & ~FLAG_INLINE) != 0) {
+                // Rewriting such an inode would silently drop flags this code does not know.
+                throw new IllegalStateException("inode has unknown flags " + Integer.toBinaryString(flags));
+            }
+            long parent = ByteBuffer.wrap(bytes, header, Long.BYTES).getLong();
+            int offset = header + Long.BYTES;
             try {
-                AttrMsg msg = AttrMsg.parseFrom(ByteBuffer.wrap(bytes, 1 + Long.BYTES, bytes.length - 1 - Long.BYTES));
-                return new Inode(Protos.fromMsg(msg), parent == 0 ? null : new InodeId(parent));
+                AttrMsg msg = AttrMsg.parseFrom(ByteBuffer.wrap(bytes, offset, bytes.length - offset));
+                return new Inode(Protos.fromMsg(msg), parent == 0 ? null : new InodeId(parent),
+                        (flags & FLAG_INLINE) != 0);
             } catch (InvalidProtocolBufferException e) {
                 throw new IllegalStateException("corrupt inode attributes", e);
             }
@@ -49,6 +69,14 @@ public record Inode(Attributes attributes, InodeId parent) {
         if ((attributes.type() == FileType.DIRECTORY) != (parent != null)) {
             throw new IllegalArgumentException("directories, and only they, record a parent: " + attributes);
         }
+        if (inline && !attributes.isRegular()) {
+            throw new IllegalArgumentException("only regular files are stored inline: " + attributes);
+        }
+    }
+
+    /** An inode whose bytes, if any, live in chunks. */
+    public Inode(Attributes attributes, InodeId parent) {
+        this(attributes, parent, false);
     }
 
     public InodeId id() {
@@ -133,12 +161,24 @@ public record Inode(Attributes attributes, InodeId parent) {
     }
 
     public Inode withParent(InodeId newParent) {
-        return new Inode(attributes, newParent);
+        return new Inode(attributes, newParent, inline);
+    }
+
+    /** This inode with its bytes inline ({@code true}) or in chunks. */
+    public Inode withInline(boolean isInline) {
+        return new Inode(attributes, parent, isInline);
+    }
+
+    /** This regular file placed by {@code layout} from now on. */
+    public Inode withLayout(Layout layout) {
+        Attributes a = attributes;
+        return new Inode(new Attributes(a.inode(), a.type(), a.mode(), a.uid(), a.gid(), a.nlink(), a.sizeBytes(),
+                a.atimeNanos(), a.mtimeNanos(), a.ctimeNanos(), a.rdev(), layout, a.symlinkTarget()), parent, inline);
     }
 
     private Inode with(int mode, int uid, int gid, int nlink, long size, long atime, long mtime, long ctime) {
         Attributes a = attributes;
         return new Inode(new Attributes(a.inode(), a.type(), mode & 07777, uid, gid, nlink, size, atime, mtime, ctime,
-                a.rdev(), a.layout(), a.symlinkTarget()), parent);
+                a.rdev(), a.layout(), a.symlinkTarget()), parent, inline);
     }
 }

@@ -14,6 +14,8 @@ import java.util.Arrays;
 public final class Keys {
     /** The format-version byte every value written today starts with. */
     static final byte VERSION_1 = 1;
+    /** The second format of a value whose layout changed (inode records since inline files). */
+    static final byte VERSION_2 = 2;
 
     private Keys() {}
 

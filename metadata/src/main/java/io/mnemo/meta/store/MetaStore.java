@@ -142,6 +142,23 @@ public final class MetaStore implements ReadView, Closeable {
     }
 
     @Override
+    public <K, A, B> Both<A, B> get(Table<K, A> first, Table<K, B> second, K key) {
+        byte[] firstKey = first.keys().encode(key);
+        byte[] secondKey = second.keys().encode(key);
+        List<byte[]> raw;
+        try {
+            // One MultiGet reads every column family at one sequence number: a consistent pair.
+            raw = db.multiGetAsList(readOptions, List.of(handle(first.family()), handle(second.family())),
+                    List.of(firstKey, secondKey));
+        } catch (RocksDBException e) {
+            throw failed("read", e);
+        }
+        return new Both<>(
+                Optional.ofNullable(raw.get(0)).map(first.values()::decode),
+                Optional.ofNullable(raw.get(1)).map(second.values()::decode));
+    }
+
+    @Override
     public <V> Optional<V> get(Cell<V> cell) {
         byte[] raw = getRaw(Schema.SYS, Keys.NAME.encode(cell.name()));
         return raw == null ? Optional.empty() : Optional.of(cell.codec().decode(raw));

@@ -10,22 +10,26 @@ import java.util.List;
 /**
  * Every column family of the metadata database, with its key layout and value type: the
  * single source of truth for what is on disk. Integers in keys are fixed-width big-endian
- * (byte order is numeric order); every value starts with a format-version byte, today 1.
+ * (byte order is numeric order); every value starts with a format-version byte: 1, except
+ * inode records, which are 2 since they carry flags (version 1 records are still read).
  *
  * <table>
  * <caption>Column families</caption>
  * <tr><th>family</th><th>key</th><th>value</th><th>holds</th></tr>
  * <tr><td>{@code inode}</td><td>u64 inode</td>
- *     <td>{@link Inode}: {@code [1][u64 parent dir, 0 unless a directory][AttrMsg]}</td>
+ *     <td>{@link Inode}: {@code [2][u8 flags: bit 0 inline][u64 parent dir, 0 unless a directory][AttrMsg]}</td>
  *     <td>every live inode, and deleted regular files (nlink 0) until their orphan record is
  *     purged; the root is inode 1 and its own parent</td></tr>
  * <tr><td>{@code dentry}</td><td>u64 parent, name bytes</td>
  *     <td>{@link Dentry}: {@code [1][u64 child][u8 FileType ordinal]}</td>
  *     <td>directory entries; one directory is one 8-byte prefix, in name order</td></tr>
  * <tr><td>{@code xattr}</td><td>u64 inode, name bytes (UTF-8, with its namespace prefix)</td>
- *     <td>{@code [1][value bytes]}</td><td>extended attributes</td></tr>
+ *     <td>{@code [1][value bytes]}</td><td>extended attributes; a directory's {@code user.mnemo.layout}
+ *     (normalized, e.g. {@code chunk_size=4194304 stripe=8}) is what files created in it get</td></tr>
  * <tr><td>{@code inline}</td><td>u64 inode</td><td>{@code [1][file bytes]}</td>
- *     <td>contents of small files (no operation writes them yet)</td></tr>
+ *     <td>the whole contents of regular files whose inode has the inline flag: exactly
+ *     {@code size} bytes, at most the inline threshold; absent when such a file is empty.
+ *     Read together with the inode by one multi-get</td></tr>
  * <tr><td>{@code orphan}</td><td>u64 inode</td><td>{@code [1][LayoutMsg]}</td>
  *     <td>deleted regular files whose chunks the collector has not yet removed from the data nodes;
  *     their inode records (nlink 0) stay too, for the handles still open on them</td></tr>

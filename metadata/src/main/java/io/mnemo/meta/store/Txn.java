@@ -34,6 +34,12 @@ public final class Txn implements ReadView {
     }
 
     @Override
+    public <K, A, B> Both<A, B> get(Table<K, A> first, Table<K, B> second, K key) {
+        // Only the applying thread writes the store, and it is this one: two gets see one state.
+        return new Both<>(get(first, key), get(second, key));
+    }
+
+    @Override
     public <V> Optional<V> get(Cell<V> cell) {
         byte[] raw = rawGet(Schema.SYS, Keys.NAME.encode(cell.name()));
         return raw == null ? Optional.empty() : Optional.of(cell.codec().decode(raw));

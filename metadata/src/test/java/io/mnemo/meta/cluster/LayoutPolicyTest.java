@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,7 +42,7 @@ class LayoutPolicyTest {
         int existing = registry.nodes().size();
         for (int i = 0; i < count; i++) {
             Txn txn = store.begin();
-            OpRunner.apply(txn, MetaCommand.newBuilder().setRegisterNode(RegisterNodeReq.newBuilder()
+            new OpRunner(OpRunner.DEFAULT_INLINE_THRESHOLD_BYTES).apply(txn, MetaCommand.newBuilder().setRegisterNode(RegisterNodeReq.newBuilder()
                     .setHost("n" + (existing + i)).setPort(1)).build());
             store.commit(txn);
         }
@@ -78,5 +79,37 @@ class LayoutPolicyTest {
             firstChain.merge(narrow.choose(inode(seq)).orElseThrow().chains().get(0), 1, Integer::sum);
         }
         assertEquals(Map.of(1, 100, 2, 100, 3, 100, 4, 100, 5, 100), firstChain);
+    }
+
+    static LayoutSpec spec(Integer chunk, Integer stripe) {
+        return new LayoutSpec(chunk == null ? OptionalInt.empty() : OptionalInt.of(chunk),
+                stripe == null ? OptionalInt.empty() : OptionalInt.of(stripe));
+    }
+
+    @Test
+    void withSpec_overridesKeyByKey_placingANewStripeOverTheWholeChainTable() {
+        addNodes(4);
+        Layout base = new Layout(1 << 22, 2, List.of(2, 3)); // what the leader chose for inode 5
+        assertEquals(new Layout(1 << 20, 2, List.of(2, 3)),
+                LayoutPolicy.withSpec(store, inode(5), spec(1 << 20, null), base).orElseThrow(),
+                "only the chunk size: the stripe stays");
+        assertEquals(new Layout(1 << 22, 3, List.of(2, 3, 4)),
+                LayoutPolicy.withSpec(store, inode(5), spec(null, 3), base).orElseThrow(),
+                "a stripe count: rotated by the inode as usual");
+        assertEquals(new Layout(1 << 16, 4, List.of(2, 3, 4, 1)),
+                LayoutPolicy.withSpec(store, inode(5), spec(1 << 16, 0), base).orElseThrow(), "0: every chain");
+        assertEquals(4, LayoutPolicy.withSpec(store, inode(5), spec(null, 9), base).orElseThrow().stripeCount(),
+                "capped at the chains there are");
+        assertEquals(List.of(1, 2, 3, 4), LayoutPolicy.chainIds(store));
+    }
+
+    @Test
+    void choose_andPlace_areTheSameRule() {
+        addNodes(3);
+        LayoutPolicy policy = new LayoutPolicy(store, registry, 1 << 20, 2);
+        for (long seq = 2; seq < 10; seq++) {
+            assertEquals(LayoutPolicy.place(1 << 20, 2, List.of(1, 2, 3), inode(seq)), policy.choose(inode(seq)));
+        }
+        assertTrue(LayoutPolicy.place(1 << 20, 2, List.of(), inode(2)).isEmpty());
     }
 }

@@ -48,7 +48,7 @@ class NodeRegistryTest {
     /** What the leader does for a registration that needs Raft: apply the command, then renew. */
     int registerThroughCommand(RegisterNodeReq req) {
         Txn txn = store.begin();
-        MetaResponse r = OpRunner.apply(txn, MetaCommand.newBuilder().setRegisterNode(req).build());
+        MetaResponse r = new OpRunner(OpRunner.DEFAULT_INLINE_THRESHOLD_BYTES).apply(txn, MetaCommand.newBuilder().setRegisterNode(req).build());
         store.commit(txn);
         assertEquals(0, r.getErrno(), r.getMessage());
         registry.renew(r.getRegisterNode().getNodeId(), req);

@@ -4,10 +4,15 @@ import static io.mnemo.meta.ops.Fixture.ROOT;
 import static io.mnemo.meta.ops.Fixture.assertErrno;
 import static io.mnemo.meta.ops.Fixture.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.model.FileType;
+import io.mnemo.core.model.InodeId;
 import io.mnemo.core.proto.AttrMsg;
+import io.mnemo.core.proto.MetaResponse;
+import io.mnemo.meta.store.Schema;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -82,5 +87,42 @@ class CommitLengthOpTest {
         AttrMsg a = ok(ns.commitLength(f.getInode(), 4096, true));
         assertEquals(4096, a.getSize());
         assertEquals(0, a.getNlink());
+    }
+
+    @Test
+    void commit_movedToChunks_dropsTheInlineCopy_andTheFileLivesInChunks() throws Exception {
+        ok(ns.writeInline(f.getInode(), new byte[] {1, 2, 3}));
+        AttrMsg a = ok(ns.commitMovedToChunks(f.getInode(), 70_000));
+        assertEquals(70_000, a.getSize());
+        assertEquals(ns.now(), a.getMtimeNs());
+        assertFalse(ns.store.get(Schema.INODE, new InodeId(f.getInode())).orElseThrow().inline());
+        assertTrue(ns.store.get(Schema.INLINE, new InodeId(f.getInode())).isEmpty());
+        assertFalse(ns.getattr(f.getInode()).hasInline());
+        assertFalse(ns.open(f.getInode(), 0).hasInline());
+        assertEquals(Fixture.LAYOUT, a.getLayout(), "the layout chosen at create");
+        assertEquals(70_000, ok(ns.commitMovedToChunks(f.getInode(), 70_000)).getSize(), "a repeat is harmless");
+    }
+
+    @Test
+    void commit_movedToChunks_keepsTheLengthOfTheMovedBytes_ifTheCommitSaysLess() throws Exception {
+        ok(ns.writeInline(f.getInode(), new byte[100]));
+        assertEquals(100, ok(ns.commitMovedToChunks(f.getInode(), 0)).getSize());
+    }
+
+    @Test
+    void commit_withoutMovedToChunks_ofANonEmptyInlineFile_isEinval_andChangesNothing() throws Exception {
+        ok(ns.writeInline(f.getInode(), new byte[] {1, 2, 3}));
+        assertErrno(Errno.EINVAL, ns.commitLength(f.getInode(), 10, true));
+        MetaResponse r = ns.getattr(f.getInode());
+        assertEquals(3, r.getAttr().getSize());
+        assertEquals(3, r.getInline().getData().size());
+    }
+
+    @Test
+    void commit_ofAnEmptyInlineFile_leavesInlineStorage_evenWithoutTheFlag() throws Exception {
+        // A client that knows nothing of inline files writes chunks and commits their length.
+        assertEquals(5000, ok(ns.commitLength(f.getInode(), 5000, true)).getSize());
+        assertFalse(ns.store.get(Schema.INODE, new InodeId(f.getInode())).orElseThrow().inline());
+        assertFalse(ns.getattr(f.getInode()).hasInline());
     }
 }

@@ -21,6 +21,9 @@ import io.mnemo.core.proto.LinkReq;
 import io.mnemo.core.proto.LookupReq;
 import io.mnemo.core.proto.MetaCommand;
 import io.mnemo.core.proto.MetaResponse;
+import io.mnemo.core.proto.OpenReq;
+import io.mnemo.core.proto.RegisterNodeReq;
+import io.mnemo.core.proto.WriteInlineReq;
 import io.mnemo.core.proto.ReaddirReq;
 import io.mnemo.core.proto.RenameReq;
 import io.mnemo.core.proto.SetattrReq;
@@ -50,6 +53,7 @@ final class Fixture implements AutoCloseable {
     static final long ROOT = 1;
 
     final MetaStore store;
+    private final OpRunner ops;
     private final Clock clock;
     private final Caller caller;
 
@@ -58,16 +62,24 @@ final class Fixture implements AutoCloseable {
         long now = 1_700_000_000_000_000_000L;
         long nextInode = 2;
         long index;
+        int nextNode;
     }
 
-    private Fixture(MetaStore store, Clock clock, Caller caller) {
+    private Fixture(MetaStore store, OpRunner ops, Clock clock, Caller caller) {
         this.store = store;
+        this.ops = ops;
         this.clock = clock;
         this.caller = caller;
     }
 
+    /** A new namespace that keeps files up to 64 KiB inline. */
     static Fixture format(Path dir) throws Exception {
-        Fixture f = new Fixture(MetaStore.open(dir), new Clock(), ALICE);
+        return format(dir, OpRunner.DEFAULT_INLINE_THRESHOLD_BYTES);
+    }
+
+    /** A new namespace that keeps files up to {@code inlineThresholdBytes} inline (0: none). */
+    static Fixture format(Path dir, int inlineThresholdBytes) throws Exception {
+        Fixture f = new Fixture(MetaStore.open(dir), new OpRunner(inlineThresholdBytes), new Clock(), ALICE);
         ok(f.apply(MetaCommand.newBuilder().setNewInode(1)
                 .setCreate(CreateReq.newBuilder().setParent(0).setType(FileType.DIRECTORY.ordinal()).setMode(0755))));
         return f;
@@ -75,7 +87,7 @@ final class Fixture implements AutoCloseable {
 
     /** The same namespace, acting as {@code who}; closing either closes both. */
     Fixture as(Caller who) {
-        return new Fixture(store, clock, who);
+        return new Fixture(store, ops, clock, who);
     }
 
     Caller caller() {
@@ -90,7 +102,7 @@ final class Fixture implements AutoCloseable {
             cmd.setCaller(caller);
         }
         Txn txn = store.begin();
-        MetaResponse response = OpRunner.apply(txn, cmd.build());
+        MetaResponse response = ops.apply(txn, cmd.build());
         txn.put(Schema.APPLIED, new Applied(1, ++clock.index));
         store.commit(txn);
         return response;
@@ -154,6 +166,40 @@ final class Fixture implements AutoCloseable {
     MetaResponse commitLength(long inode, long size, boolean touchMtime) {
         return apply(MetaCommand.newBuilder().setCommitLength(CommitLengthReq.newBuilder().setInode(inode)
                 .setSize(size).setTouchMtime(touchMtime)));
+    }
+
+    MetaResponse commitMovedToChunks(long inode, long size) {
+        return apply(MetaCommand.newBuilder().setCommitLength(CommitLengthReq.newBuilder().setInode(inode)
+                .setSize(size).setTouchMtime(true).setMovedToChunks(true)));
+    }
+
+    MetaResponse writeInline(long inode, byte[] data) {
+        return apply(MetaCommand.newBuilder().setWriteInline(WriteInlineReq.newBuilder().setInode(inode)
+                .setData(ByteString.copyFrom(data))));
+    }
+
+    MetaResponse getattr(long inode) {
+        try {
+            return GetattrOp.run(store, GetattrReq.newBuilder().setInode(inode).build());
+        } catch (FsException e) {
+            return Replies.error(e);
+        }
+    }
+
+    MetaResponse open(long inode, int flags) {
+        try {
+            return OpenOp.run(store, caller, OpenReq.newBuilder().setInode(inode).setFlags(flags).build(), true);
+        } catch (FsException e) {
+            return Replies.error(e);
+        }
+    }
+
+    /** Registers {@code count} more data nodes, each with a chain of its own (ids 1, 2, ...). */
+    void addChains(int count) {
+        for (int i = 0; i < count; i++) {
+            ok(apply(MetaCommand.newBuilder().setRegisterNode(RegisterNodeReq.newBuilder()
+                    .setHost("node-" + clock.nextNode++).setPort(7000))));
+        }
     }
 
     MetaResponse chmod(long inode, int mode) {

@@ -8,7 +8,9 @@ import static io.mnemo.meta.ops.Fixture.SUPERUSER;
 import static io.mnemo.meta.ops.Fixture.assertErrno;
 import static io.mnemo.meta.ops.Fixture.bytes;
 import static io.mnemo.meta.ops.Fixture.ok;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
@@ -112,5 +114,20 @@ class OpenOpTest {
         assertErrno(Errno.ENOENT, open(ALICE, f.getInode(), O_RDONLY));
         assertEquals(0, ok(open(ALICE, OpenReq.newBuilder().setInode(f.getInode()), true)).getNlink());
         assertErrno(Errno.ENOENT, open(ALICE, 999, O_RDONLY));
+    }
+
+    @Test
+    void open_ofAnInlineFile_carriesItsContents_inEveryAccessMode_onlyOnceAllowed() {
+        AttrMsg f = ns.file(ROOT, "f");
+        ok(ns.writeInline(f.getInode(), new byte[] {4, 2}));
+        for (int flags : new int[] {O_RDONLY, O_WRONLY, O_RDWR, O_WRONLY | O_TRUNC}) {
+            MetaResponse r = open(ALICE, f.getInode(), flags);
+            assertArrayEquals(new byte[] {4, 2}, r.getInline().getData().toByteArray(), "flags " + flags);
+        }
+        ok(ns.chmod(f.getInode(), 0600));
+        MetaResponse refused = open(BOB, f.getInode(), O_RDONLY);
+        assertErrno(Errno.EACCES, refused);
+        assertFalse(refused.hasInline());
+        assertFalse(open(ALICE, ROOT, O_RDONLY).hasInline());
     }
 }

@@ -4,6 +4,7 @@ import static io.mnemo.meta.ops.Fixture.ROOT;
 import static io.mnemo.meta.ops.Fixture.assertErrno;
 import static io.mnemo.meta.ops.Fixture.bytes;
 import static io.mnemo.meta.ops.Fixture.ok;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,6 +15,7 @@ import io.mnemo.core.error.FsException;
 import io.mnemo.core.proto.AttrMsg;
 import io.mnemo.core.proto.DirPage;
 import io.mnemo.core.proto.GetattrReq;
+import io.mnemo.core.proto.MetaResponse;
 import io.mnemo.core.proto.ReaddirReq;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -134,5 +136,23 @@ class ReadOpsTest {
         assertEquals(1, ns.as(Fixture.BOB).readdir(d.getInode()).getDirPage().getEntriesCount());
         ok(ns.chmod(d.getInode(), 0));
         assertEquals(d.getInode(), ns.attr(d.getInode()).getInode());
+    }
+
+    @Test
+    void lookupAndGetattr_ofAnInlineFile_carryItsContents_andOfAnythingElse_none() throws Exception {
+        AttrMsg f = ns.file(ROOT, "small");
+        ok(ns.writeInline(f.getInode(), new byte[] {7, 8, 9}));
+        MetaResponse looked = ns.lookup(ROOT, "small");
+        assertArrayEquals(new byte[] {7, 8, 9}, looked.getInline().getData().toByteArray());
+        assertEquals(3, ok(looked).getSize());
+        assertArrayEquals(new byte[] {7, 8, 9}, ns.getattr(f.getInode()).getInline().getData().toByteArray());
+        AttrMsg d = ns.mkdir(ROOT, "d");
+        assertFalse(ns.lookup(ROOT, "d").hasInline());
+        assertFalse(ns.lookup(d.getInode(), ".").hasInline());
+        assertFalse(ns.lookup(d.getInode(), "..").hasInline());
+        AttrMsg big = ns.file(ROOT, "big");
+        ok(ns.commitMovedToChunks(big.getInode(), 1 << 20));
+        assertFalse(ns.lookup(ROOT, "big").hasInline());
+        assertFalse(ns.getattr(big.getInode()).hasInline());
     }
 }

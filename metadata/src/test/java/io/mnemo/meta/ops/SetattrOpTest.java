@@ -8,15 +8,20 @@ import static io.mnemo.meta.ops.Fixture.SUPERUSER;
 import static io.mnemo.meta.ops.Fixture.assertErrno;
 import static io.mnemo.meta.ops.Fixture.bytes;
 import static io.mnemo.meta.ops.Fixture.ok;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.model.FileType;
+import io.mnemo.core.model.InodeId;
 import io.mnemo.core.proto.AttrMsg;
 import io.mnemo.core.proto.Caller;
 import io.mnemo.core.proto.CreateReq;
 import io.mnemo.core.proto.MetaResponse;
 import io.mnemo.core.proto.SetattrReq;
+import io.mnemo.meta.store.Schema;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -230,5 +235,48 @@ class SetattrOpTest {
         AttrMsg a = ok(ns.setattr(req().setHasSize(true).setSize(9)));
         assertEquals(9, a.getSize());
         assertEquals(0, a.getNlink());
+    }
+
+    static byte[] contents(MetaResponse r) {
+        assertTrue(r.hasInline(), "inline contents");
+        return r.getInline().getData().toByteArray();
+    }
+
+    @Test
+    void truncate_ofAnInlineFile_cutsOrZeroExtendsItsContents_andItStaysInline() throws Exception {
+        ok(ns.writeInline(f.getInode(), new byte[] {1, 2, 3, 4, 5}));
+        AttrMsg a = ok(ns.setattr(req().setHasSize(true).setSize(2)));
+        assertEquals(2, a.getSize());
+        assertEquals(ns.now(), a.getMtimeNs());
+        assertArrayEquals(new byte[] {1, 2}, contents(ns.getattr(f.getInode())));
+        ok(ns.setattr(req().setHasSize(true).setSize(6)));
+        assertArrayEquals(new byte[] {1, 2, 0, 0, 0, 0}, contents(ns.getattr(f.getInode())));
+        ok(ns.setattr(req().setHasSize(true).setSize(WriteInlineOpTest.LIMIT)));
+        assertEquals(WriteInlineOpTest.LIMIT, contents(ns.getattr(f.getInode())).length);
+        ok(ns.setattr(req().setHasSize(true).setSize(0)));
+        assertEquals(0, contents(ns.getattr(f.getInode())).length);
+        assertTrue(ns.store.get(Schema.INLINE, new InodeId(f.getInode())).isEmpty());
+    }
+
+    @Test
+    void truncate_ofAnInlineFile_beyondTheThreshold_isEfbig_andChangesNothing() throws Exception {
+        ok(ns.writeInline(f.getInode(), new byte[] {1, 2, 3}));
+        AttrMsg before = ns.attr(f.getInode());
+        assertErrno(Errno.EFBIG, ns.setattr(req().setHasSize(true).setSize(WriteInlineOpTest.LIMIT + 1)
+                .setHasMode(true).setMode(0600)));
+        assertErrno(Errno.EFBIG, ns.setattr(req().setHasSize(true).setSize(-1L)), "a u64 past 2^63");
+        assertEquals(before, ns.attr(f.getInode()));
+        assertArrayEquals(new byte[] {1, 2, 3}, contents(ns.getattr(f.getInode())));
+        // The client moves the file to chunks first; then any size goes.
+        ok(ns.commitMovedToChunks(f.getInode(), 3));
+        assertEquals(5L << 30, ok(ns.setattr(req().setHasSize(true).setSize(5L << 30))).getSize());
+        assertFalse(ns.getattr(f.getInode()).hasInline());
+    }
+
+    @Test
+    void truncate_ofAnInlineFile_stillNeedsWritePermission() throws Exception {
+        ok(ns.writeInline(f.getInode(), new byte[] {1, 2, 3}));
+        assertErrno(Errno.EACCES, ns.as(Fixture.BOB).setattr(req().setHasSize(true).setSize(1)));
+        assertArrayEquals(new byte[] {1, 2, 3}, contents(ns.getattr(f.getInode())));
     }
 }

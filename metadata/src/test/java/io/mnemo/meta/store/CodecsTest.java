@@ -30,18 +30,30 @@ class CodecsTest {
     static final Attributes DIR = new Attributes(new InodeId(2), FileType.DIRECTORY, 0755, 0, 0, 2, 0,
             10, 10, 10, 0, null, null);
 
+    static final String FILE_ATTR = "082a" + "18a403" + "20e807" + "2864" + "3001" + "3805" + "4001" + "4802" + "5003"
+            + "6209" + "08808040" + "1001" + "1a0107";
+    static final String DIR_ATTR = "0802" + "1001" + "18ed03" + "3002" + "400a" + "480a" + "500a";
+
     @Test
     void inode_regularFile() {
-        golden(Inode.CODEC, new Inode(FILE, null),
-                "01" + "0000000000000000"
-                        + "082a" + "18a403" + "20e807" + "2864" + "3001" + "3805" + "4001" + "4802" + "5003"
-                        + "6209" + "08808040" + "1001" + "1a0107");
+        golden(Inode.CODEC, new Inode(FILE, null), "02" + "00" + "0000000000000000" + FILE_ATTR);
+    }
+
+    @Test
+    void inode_inlineFile_hasFlagBit0() {
+        golden(Inode.CODEC, new Inode(FILE, null, true), "02" + "01" + "0000000000000000" + FILE_ATTR);
     }
 
     @Test
     void inode_directoryWithParent() {
-        golden(Inode.CODEC, new Inode(DIR, InodeId.ROOT),
-                "01" + "0000000000000001" + "0802" + "1001" + "18ed03" + "3002" + "400a" + "480a" + "500a");
+        golden(Inode.CODEC, new Inode(DIR, InodeId.ROOT), "02" + "00" + "0000000000000001" + DIR_ATTR);
+    }
+
+    @Test
+    void inode_version1_isStillRead_asNotInline() {
+        assertEquals(new Inode(FILE, null), Inode.CODEC.decode(HEX.parseHex("01" + "0000000000000000" + FILE_ATTR)));
+        assertEquals(new Inode(DIR, InodeId.ROOT),
+                Inode.CODEC.decode(HEX.parseHex("01" + "0000000000000001" + DIR_ATTR)));
     }
 
     @Test
@@ -52,10 +64,25 @@ class CodecsTest {
     }
 
     @Test
-    void inode_rejectsUnknownVersion() {
+    void inode_rejectsUnknownVersion_andUnknownFlags() {
         byte[] bytes = Inode.CODEC.encode(new Inode(FILE, null));
-        bytes[0] = 2;
+        bytes[0] = 3;
         assertThrows(IllegalStateException.class, () -> Inode.CODEC.decode(bytes));
+        byte[] flagged = Inode.CODEC.encode(new Inode(FILE, null));
+        flagged[1] = 2;
+        assertThrows(IllegalStateException.class, () -> Inode.CODEC.decode(flagged));
+        assertThrows(IllegalStateException.class, () -> Inode.CODEC.decode(HEX.parseHex("02" + "00" + "0000")));
+    }
+
+    @Test
+    void inode_onlyRegularFilesAreInline_andCopiesKeepTheFlag() {
+        assertThrows(IllegalArgumentException.class, () -> new Inode(DIR, InodeId.ROOT, true));
+        Inode inline = new Inode(FILE, null, true);
+        assertTrue(inline.withSize(9).withMode(0600).withCtime(7).withNlink(0).inline());
+        assertEquals(new Layout(1 << 16, 1, List.of(3)),
+                inline.withLayout(new Layout(1 << 16, 1, List.of(3))).attributes().layout());
+        assertTrue(inline.withLayout(new Layout(1 << 16, 1, List.of(3))).inline());
+        assertEquals(new Inode(FILE, null), inline.withInline(false));
     }
 
     @Test
@@ -105,6 +132,13 @@ class CodecsTest {
         assertTrue(Arrays.compareUnsigned(Keys.xattrStart(new InodeId(0x0102)), key) < 0);
         assertTrue(Arrays.compareUnsigned(key, Keys.xattrEnd(new InodeId(0x0102))) < 0);
         assertThrows(IllegalStateException.class, () -> Keys.xattrName(new byte[8]));
+    }
+
+    @Test
+    void inlineContents_areVersionedBytes() {
+        byte[] stored = Schema.INLINE.values().encode(new byte[] {'h', 'i'});
+        assertEquals("01" + "6869", HEX.formatHex(stored));
+        assertArrayEquals(new byte[] {'h', 'i'}, Schema.INLINE.values().decode(stored));
     }
 
     @Test
