@@ -497,8 +497,9 @@ class MetaServerTest {
             small = c.create(1, "small", FileType.REGULAR).getInode();
             assertEquals("", inline(c.ok(open(BOB, small, rdwr, 1))), "one open round trip brings the bytes");
             c.ok(writeInline(small, "hello".getBytes(StandardCharsets.UTF_8)));
-            assertEquals("hello", inline(c.ok(lookup(1, "small"))));
-            assertEquals("hello", inline(c.ok(getattr(small))));
+            assertFalse(c.ok(lookup(1, "small")).hasInline(), "only open carries the bytes");
+            assertFalse(c.ok(getattr(small)).hasInline(), "only open carries the bytes");
+            assertEquals("hello", inline(c.ok(open(BOB, small, rdwr, 1))));
             assertEquals(5, c.ok(getattr(small)).getAttr().getSize());
             MetaResponse tooBig = c.call(writeInline(small, new byte[MetaConfig.DEFAULT_INLINE_THRESHOLD_BYTES + 1]));
             assertEquals(Errno.EFBIG.code(), tooBig.getErrno(), tooBig.getMessage());
@@ -523,9 +524,9 @@ class MetaServerTest {
             assertEquals(Errno.EINVAL.code(), c.call(setLayout(wide, "chunk_size=1000")).getErrno());
         }
         try (MetaServer server = MetaServer.start(config().withInlineThreshold(0)); Conn c = new Conn(server)) {
-            assertEquals("hello", inline(c.ok(lookup(1, "small"))), "inline files stay inline");
+            assertEquals("hello", inline(c.ok(open(BOB, small, rdwr, 3))), "inline files stay inline");
             long fresh = c.create(1, "fresh", FileType.REGULAR).getInode();
-            assertFalse(c.ok(getattr(fresh)).hasInline(), "new files start in chunks");
+            assertFalse(c.ok(open(BOB, fresh, rdwr, 3)).hasInline(), "new files start in chunks");
             assertEquals(Errno.EFBIG.code(), c.call(writeInline(small, "hello!".getBytes(StandardCharsets.UTF_8)))
                     .getErrno(), "no bytes fit inline any more: the client moves the file to chunks");
             c.ok(MetaRequest.newBuilder().setCaller(BOB).setCommitLength(CommitLengthReq.newBuilder()

@@ -62,13 +62,20 @@ class SpaceIT {
         }
     }
 
+    /** Bytes in all chunk files; counted again if the collector deleted something mid-walk. */
     private static long chunkBytes() throws IOException {
-        long total = 0;
-        for (int i = 0; i < 2; i++) {
-            try (Stream<Path> files = Files.walk(cluster.stateDir().resolve("data-" + i + "/chunks"))) {
-                total += files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        while (true) {
+            try {
+                long total = 0;
+                for (int i = 0; i < 2; i++) {
+                    try (Stream<Path> files = Files.walk(cluster.stateDir().resolve("data-" + i + "/chunks"))) {
+                        total += files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+                    }
+                }
+                return total;
+            } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException deletedMeanwhile) {
+                // walk again
             }
         }
-        return total;
     }
 }

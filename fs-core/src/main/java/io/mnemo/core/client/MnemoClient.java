@@ -227,7 +227,9 @@ public final class MnemoClient implements Closeable {
         if (open != null) {
             open.drain();
         }
-        MetaResponse reply = meta.call(request().setGetattr(GetattrReq.newBuilder().setInode(inode.value())).build());
+        // An open without a session (it records nothing) is what returns an inline file's bytes.
+        MetaResponse reply = meta.call(request().setOpen(OpenReq.newBuilder()
+                .setInode(inode.value()).setFlags(O_WRONLY)).build());
         Attributes current = Protos.fromMsg(reply.getAttr());
         if (current.isDirectory()) {
             throw new FsException(Errno.EISDIR, "cannot truncate a directory");

@@ -6,13 +6,13 @@ import io.mnemo.core.proto.MetaResponse;
 import io.mnemo.meta.store.ReadView;
 
 /**
- * getattr: the attributes of one inode, and the contents of a file stored inline (in
- * {@code inline}; read with the inode by one multi-get). Errors: ENOENT.
+ * getattr: the attributes of one inode (never an inline file's contents, which come with open).
+ * Errors: ENOENT.
  */
 public final class GetattrOp {
     private GetattrOp() {}
 
     public static MetaResponse run(ReadView view, GetattrReq req) throws FsException {
-        return Replies.attr(new Namespace(view).stored(req.getInode()));
+        return Replies.attr(new Namespace(view).inode(req.getInode()));
     }
 }

@@ -9,8 +9,9 @@ import io.mnemo.meta.store.ReadView;
 
 /**
  * lookup: the attributes of entry {@code name} in directory {@code parent}: a point get of the
- * entry, then of the inode (with, for a file stored inline, its contents in {@code inline}, by
- * one multi-get). {@code .} is the directory itself and {@code ..} its parent. The
+ * entry, then of the inode. Never the contents of an inline file: {@code ls -l} and path walks
+ * look up far more files than they read, so the bytes come with open only.
+ * {@code .} is the directory itself and {@code ..} its parent. The
  * caller needs search permission on the directory: clients resolve a path one component at a
  * time, so this checks every directory on the way, as the kernel's path walk does.
  *
@@ -30,6 +31,6 @@ public final class LookupOp {
         if (name.length == 2 && name[0] == '.' && name[1] == '.') {
             return Replies.attr(ns.inode(dir.parent()));
         }
-        return Replies.attr(ns.stored(ns.requireEntry(dir.id(), Namespace.name(req.getName())).child()));
+        return Replies.attr(ns.inode(ns.requireEntry(dir.id(), Namespace.name(req.getName())).child()));
     }
 }

@@ -97,7 +97,7 @@ class CommitLengthOpTest {
         assertEquals(ns.now(), a.getMtimeNs());
         assertFalse(ns.store.get(Schema.INODE, new InodeId(f.getInode())).orElseThrow().inline());
         assertTrue(ns.store.get(Schema.INLINE, new InodeId(f.getInode())).isEmpty());
-        assertFalse(ns.getattr(f.getInode()).hasInline());
+        assertFalse(ns.open(f.getInode(), 0).hasInline());
         assertFalse(ns.open(f.getInode(), 0).hasInline());
         assertEquals(Fixture.LAYOUT, a.getLayout(), "the layout chosen at create");
         assertEquals(70_000, ok(ns.commitMovedToChunks(f.getInode(), 70_000)).getSize(), "a repeat is harmless");
@@ -113,7 +113,7 @@ class CommitLengthOpTest {
     void commit_withoutMovedToChunks_ofANonEmptyInlineFile_isEinval_andChangesNothing() throws Exception {
         ok(ns.writeInline(f.getInode(), new byte[] {1, 2, 3}));
         assertErrno(Errno.EINVAL, ns.commitLength(f.getInode(), 10, true));
-        MetaResponse r = ns.getattr(f.getInode());
+        MetaResponse r = ns.open(f.getInode(), 0);
         assertEquals(3, r.getAttr().getSize());
         assertEquals(3, r.getInline().getData().size());
     }
@@ -123,6 +123,6 @@ class CommitLengthOpTest {
         // A client that knows nothing of inline files writes chunks and commits their length.
         assertEquals(5000, ok(ns.commitLength(f.getInode(), 5000, true)).getSize());
         assertFalse(ns.store.get(Schema.INODE, new InodeId(f.getInode())).orElseThrow().inline());
-        assertFalse(ns.getattr(f.getInode()).hasInline());
+        assertFalse(ns.open(f.getInode(), 0).hasInline());
     }
 }

@@ -139,13 +139,14 @@ class ReadOpsTest {
     }
 
     @Test
-    void lookupAndGetattr_ofAnInlineFile_carryItsContents_andOfAnythingElse_none() throws Exception {
+    void lookupAndGetattr_neverCarryInlineContents_onlyOpenDoes() throws Exception {
         AttrMsg f = ns.file(ROOT, "small");
         ok(ns.writeInline(f.getInode(), new byte[] {7, 8, 9}));
         MetaResponse looked = ns.lookup(ROOT, "small");
-        assertArrayEquals(new byte[] {7, 8, 9}, looked.getInline().getData().toByteArray());
+        assertFalse(looked.hasInline(), "ls -l must not ship file contents");
         assertEquals(3, ok(looked).getSize());
-        assertArrayEquals(new byte[] {7, 8, 9}, ns.getattr(f.getInode()).getInline().getData().toByteArray());
+        assertFalse(ns.getattr(f.getInode()).hasInline());
+        assertArrayEquals(new byte[] {7, 8, 9}, ns.open(f.getInode(), 0).getInline().getData().toByteArray());
         AttrMsg d = ns.mkdir(ROOT, "d");
         assertFalse(ns.lookup(ROOT, "d").hasInline());
         assertFalse(ns.lookup(d.getInode(), ".").hasInline());

@@ -248,13 +248,13 @@ class SetattrOpTest {
         AttrMsg a = ok(ns.setattr(req().setHasSize(true).setSize(2)));
         assertEquals(2, a.getSize());
         assertEquals(ns.now(), a.getMtimeNs());
-        assertArrayEquals(new byte[] {1, 2}, contents(ns.getattr(f.getInode())));
+        assertArrayEquals(new byte[] {1, 2}, contents(ns.open(f.getInode(), 0)));
         ok(ns.setattr(req().setHasSize(true).setSize(6)));
-        assertArrayEquals(new byte[] {1, 2, 0, 0, 0, 0}, contents(ns.getattr(f.getInode())));
+        assertArrayEquals(new byte[] {1, 2, 0, 0, 0, 0}, contents(ns.open(f.getInode(), 0)));
         ok(ns.setattr(req().setHasSize(true).setSize(WriteInlineOpTest.LIMIT)));
-        assertEquals(WriteInlineOpTest.LIMIT, contents(ns.getattr(f.getInode())).length);
+        assertEquals(WriteInlineOpTest.LIMIT, contents(ns.open(f.getInode(), 0)).length);
         ok(ns.setattr(req().setHasSize(true).setSize(0)));
-        assertEquals(0, contents(ns.getattr(f.getInode())).length);
+        assertEquals(0, contents(ns.open(f.getInode(), 0)).length);
         assertTrue(ns.store.get(Schema.INLINE, new InodeId(f.getInode())).isEmpty());
     }
 
@@ -266,17 +266,17 @@ class SetattrOpTest {
                 .setHasMode(true).setMode(0600)));
         assertErrno(Errno.EFBIG, ns.setattr(req().setHasSize(true).setSize(-1L)), "a u64 past 2^63");
         assertEquals(before, ns.attr(f.getInode()));
-        assertArrayEquals(new byte[] {1, 2, 3}, contents(ns.getattr(f.getInode())));
+        assertArrayEquals(new byte[] {1, 2, 3}, contents(ns.open(f.getInode(), 0)));
         // The client moves the file to chunks first; then any size goes.
         ok(ns.commitMovedToChunks(f.getInode(), 3));
         assertEquals(5L << 30, ok(ns.setattr(req().setHasSize(true).setSize(5L << 30))).getSize());
-        assertFalse(ns.getattr(f.getInode()).hasInline());
+        assertFalse(ns.open(f.getInode(), 0).hasInline());
     }
 
     @Test
     void truncate_ofAnInlineFile_stillNeedsWritePermission() throws Exception {
         ok(ns.writeInline(f.getInode(), new byte[] {1, 2, 3}));
         assertErrno(Errno.EACCES, ns.as(Fixture.BOB).setattr(req().setHasSize(true).setSize(1)));
-        assertArrayEquals(new byte[] {1, 2, 3}, contents(ns.getattr(f.getInode())));
+        assertArrayEquals(new byte[] {1, 2, 3}, contents(ns.open(f.getInode(), 0)));
     }
 }

@@ -57,13 +57,13 @@ class WriteInlineOpTest {
     void newRegularFile_startsInline_withALayoutAll_theSame_andEmptyContents() {
         assertTrue(storedInline(f.getInode()));
         assertEquals(Fixture.LAYOUT, f.getLayout());
-        MetaResponse r = ns.getattr(f.getInode());
+        MetaResponse r = ns.open(f.getInode(), 0);
         assertTrue(r.hasInline(), "an empty inline file still says it is inline");
         assertEquals(0, r.getInline().getData().size());
         AttrMsg d = ns.mkdir(ROOT, "d");
-        assertFalse(ns.getattr(d.getInode()).hasInline());
+        assertFalse(ns.open(d.getInode(), 0).hasInline());
         AttrMsg p = ok(ns.tryCreate(ROOT, "p", FileType.FIFO, 0644));
-        assertFalse(ns.getattr(p.getInode()).hasInline());
+        assertFalse(ns.open(p.getInode(), 0).hasInline());
     }
 
     @Test
@@ -73,9 +73,9 @@ class WriteInlineOpTest {
         assertEquals(ns.now(), a.getMtimeNs());
         assertEquals(ns.now(), a.getCtimeNs());
         assertEquals(f.getAtimeNs(), a.getAtimeNs());
-        assertArrayEquals(bytes("hello world"), ns.getattr(f.getInode()).getInline().getData().toByteArray());
+        assertArrayEquals(bytes("hello world"), ns.open(f.getInode(), 0).getInline().getData().toByteArray());
         ok(ns.writeInline(f.getInode(), bytes("bye")));
-        MetaResponse r = ns.getattr(f.getInode());
+        MetaResponse r = ns.open(f.getInode(), 0);
         assertEquals(3, r.getAttr().getSize());
         assertArrayEquals(bytes("bye"), r.getInline().getData().toByteArray(), "replaced, not overwritten in place");
     }
@@ -85,7 +85,7 @@ class WriteInlineOpTest {
         ok(ns.writeInline(f.getInode(), bytes("x")));
         ok(ns.writeInline(f.getInode(), new byte[0]));
         assertTrue(ns.store.get(Schema.INLINE, new InodeId(f.getInode())).isEmpty());
-        MetaResponse r = ns.getattr(f.getInode());
+        MetaResponse r = ns.open(f.getInode(), 0);
         assertEquals(0, r.getAttr().getSize());
         assertTrue(r.hasInline());
         assertEquals(0, r.getInline().getData().size());
@@ -96,7 +96,7 @@ class WriteInlineOpTest {
         ok(ns.writeInline(f.getInode(), new byte[LIMIT]));
         ok(ns.writeInline(f.getInode(), bytes("kept")));
         assertErrno(Errno.EFBIG, ns.writeInline(f.getInode(), new byte[LIMIT + 1]));
-        MetaResponse r = ns.getattr(f.getInode());
+        MetaResponse r = ns.open(f.getInode(), 0);
         assertEquals(4, r.getAttr().getSize());
         assertArrayEquals(bytes("kept"), r.getInline().getData().toByteArray());
         assertTrue(storedInline(f.getInode()));
@@ -119,7 +119,7 @@ class WriteInlineOpTest {
         ns = Fixture.format(dir.resolve("off"), 0);
         AttrMsg g = ns.file(ROOT, "g");
         assertFalse(storedInline(g.getInode()));
-        assertFalse(ns.getattr(g.getInode()).hasInline());
+        assertFalse(ns.open(g.getInode(), 0).hasInline());
         assertErrno(Errno.EINVAL, ns.writeInline(g.getInode(), new byte[0]));
         assertEquals(Fixture.LAYOUT, g.getLayout());
     }
@@ -161,7 +161,7 @@ class WriteInlineOpTest {
         ok(ns.unlink(ROOT, "f"));
         MetaResponse g = ns.lookup(ROOT, "g");
         assertEquals(6, ok(g).getSize());
-        assertArrayEquals(bytes("shared"), g.getInline().getData().toByteArray());
+        assertArrayEquals(bytes("shared"), ns.open(ok(g).getInode(), 0).getInline().getData().toByteArray());
         AttrMsg h = ns.file(ROOT, "h");
         ok(ns.rename(ROOT, "h", ROOT, "g")); // g's inode loses its last name
         assertEquals(0, ns.attr(f.getInode()).getNlink());
