@@ -1,6 +1,5 @@
 package io.mnemo.tools.cmd;
 
-import io.mnemo.core.net.ClusterSecret;
 import io.mnemo.data.DataConfig;
 import io.mnemo.data.DataNode;
 import io.mnemo.tools.Addresses;
@@ -8,6 +7,7 @@ import io.mnemo.tools.Foreground;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code mnemo data}: one data node as its own process. */
@@ -27,13 +27,8 @@ public final class DataCommand implements Callable<Integer> {
             description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--meta", defaultValue = "127.0.0.1:7700", paramLabel = "HOST:PORT",
-            description = "The metadata server (default: ${DEFAULT-VALUE}).")
-    String meta;
-
-    @Option(names = "--secret-file", required = true, paramLabel = "FILE",
-            description = "The cluster secret (the metadata server's DIR/cluster.secret).")
-    Path secretFile;
+    @Mixin
+    ClusterOptions cluster;
 
     @Option(names = "--capacity", defaultValue = "0", paramLabel = "BYTES",
             description = "Bytes the node may use; 0 for its whole disk (default: ${DEFAULT-VALUE}).")
@@ -42,8 +37,7 @@ public final class DataCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Foreground foreground = new Foreground();
-        DataConfig config = new DataConfig(dir, host, port, Addresses.parse("--meta", meta),
-                ClusterSecret.load(secretFile), capacityBytes);
+        DataConfig config = new DataConfig(dir, host, port, cluster.metaAddress(), cluster.secret(), capacityBytes);
         try (DataNode node = DataNode.start(config)) {
             System.out.println("Mnemo data node listening on " + Addresses.show(node.address()));
             foreground.await();

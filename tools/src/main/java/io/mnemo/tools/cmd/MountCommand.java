@@ -2,15 +2,14 @@ package io.mnemo.tools.cmd;
 
 import io.mnemo.core.client.ClientConfig;
 import io.mnemo.core.client.MnemoClient;
-import io.mnemo.core.net.ClusterSecret;
 import io.mnemo.fuse.FuseMount;
 import io.mnemo.fuse.MountOptions;
-import io.mnemo.tools.Addresses;
 import io.mnemo.tools.Foreground;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -23,13 +22,8 @@ public final class MountCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MOUNTPOINT", description = "An empty directory to mount on.")
     Path mountPoint;
 
-    @Option(names = "--meta", defaultValue = "127.0.0.1:7700", paramLabel = "HOST:PORT",
-            description = "The metadata server (default: ${DEFAULT-VALUE}).")
-    String meta;
-
-    @Option(names = "--secret-file", required = true, paramLabel = "FILE",
-            description = "The cluster secret (the metadata server's DIR/cluster.secret).")
-    Path secretFile;
+    @Mixin
+    ClusterOptions cluster;
 
     @Option(names = "--attr-timeout-ms", defaultValue = "1000", paramLabel = "MS",
             description = "How long the kernel caches attributes (default: ${DEFAULT-VALUE}).")
@@ -57,7 +51,7 @@ public final class MountCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Foreground foreground = new Foreground();
-        ClientConfig config = ClientConfig.defaults(Addresses.parse("--meta", meta), ClusterSecret.load(secretFile));
+        ClientConfig config = cluster.clientConfig();
         MountOptions options = new MountOptions(Duration.ofMillis(attrTimeoutMillis),
                 Duration.ofMillis(entryTimeoutMillis), Duration.ofMillis(negativeTimeoutMillis),
                 allowOther != null ? allowOther : MountOptions.DEFAULTS.allowOther(),
