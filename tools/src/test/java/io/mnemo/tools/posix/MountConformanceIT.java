@@ -1,0 +1,109 @@
+package io.mnemo.tools.posix;
+
+import static io.mnemo.tools.posix.PosixOps.O_CREAT;
+import static io.mnemo.tools.posix.PosixOps.O_EXCL;
+import static io.mnemo.tools.posix.PosixOps.O_RDONLY;
+import static io.mnemo.tools.posix.PosixOps.O_WRONLY;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mnemo.core.error.Errno;
+import io.mnemo.core.model.FileType;
+import io.mnemo.tools.MountedCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import jnr.posix.POSIXFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The POSIX conformance suite on a real FUSE mount, with system calls (the kernel resolves
+ * paths and checks what it checks itself), plus what only a mount can show: the mount root,
+ * symlink loops, xattr buffers, statvfs.
+ */
+class MountConformanceIT extends PosixConformance {
+    @RegisterExtension
+    static final MountedCluster cluster = new MountedCluster(3);
+    private static MountOps ops;
+    private static int savedUmask;
+
+    @BeforeAll
+    static void prepare() throws Exception {
+        // Other users reach the mount through its parent, a root-only temporary directory.
+        Files.setPosixFilePermissions(cluster.mountPoint().getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
+        // Modes as given, as with ClientOps: umask is per process, and nothing here minds 0.
+        savedUmask = POSIXFactory.getNativePOSIX().umask(0);
+        ops = new MountOps(cluster.mountPoint());
+        ops.mkdir("/warm-up", 0777);
+        ops.warmUp("/warm-up");
+    }
+
+    @AfterAll
+    static void restoreUmask() {
+        POSIXFactory.getNativePOSIX().umask(savedUmask);
+    }
+
+    @Override
+    protected PosixOps ops() {
+        return ops;
+    }
+
+    @Override
+    protected Path clusterDir() {
+        return cluster.stateDir();
+    }
+
+    @Test
+    void rmdir_ofTheMountRoot_failsWithEbusy() {
+        assertErrno(Errno.EBUSY, () -> ops.rmdir("/"));
+    }
+
+    @Test
+    void open_throughASymlinkLoop_failsWithEloop() throws Exception {
+        ops.symlink("b", p("a"));
+        ops.symlink("a", p("b"));
+        ops.symlink("self", p("self"));
+        assertErrno(Errno.ELOOP, () -> ops.stat(p("a")));
+        assertErrno(Errno.ELOOP, () -> ops.open(p("a"), O_RDONLY, 0));
+        assertErrno(Errno.ELOOP, () -> ops.open(p("self"), O_CREAT | O_WRONLY, 0644));
+        assertErrno(Errno.ELOOP, () -> ops.stat(p("self/x")));
+        assertEquals(FileType.SYMLINK, ops.lstat(p("a")).type());
+    }
+
+    @Test
+    void open_creatExcl_onADanglingSymlink_failsWithEexist() throws Exception {
+        ops.symlink("nowhere", p("l"));
+        assertErrno(Errno.EEXIST, () -> ops.open(p("l"), O_CREAT | O_EXCL | O_WRONLY, 0644));
+        assertErrno(Errno.ENOENT, () -> ops.stat(p("nowhere")));
+        ops.close(ops.open(p("l"), O_CREAT | O_WRONLY, 0644)); // without O_EXCL it creates the target
+        assertEquals(FileType.REGULAR, ops.stat(p("nowhere")).type());
+    }
+
+    @Test
+    void getxattr_intoATooSmallBuffer_failsWithErange() throws Exception {
+        writeFile(p("f"), "x");
+        ops.setxattr(p("f"), "user.a", utf8("0123456789"), 0);
+        assertErrno(Errno.ERANGE, () -> ops.getxattr(p("f"), "user.a", 9));
+        assertArrayEquals(utf8("0123456789"), ops.getxattr(p("f"), "user.a", 10));
+    }
+
+    @Test
+    void statvfs_reportsBlocksAndTheNameLimit() throws Exception {
+        long[] s = ops.statvfs();
+        assertTrue(s[0] > 0 && s[1] > 0, "block sizes");
+        assertTrue(s[2] > 0, "blocks");
+        assertTrue(s[3] <= s[2] && s[4] <= s[2], "free blocks");
+        assertEquals(255, s[10], "f_namemax");
+    }
+
+    @Test
+    void readdir_ofTheRoot_listsTheTestDirectories() throws Exception {
+        List<String> names = ops.readdir("/");
+        assertTrue(names.contains(base().substring(1)), names.toString());
+    }
+}
