@@ -3,6 +3,7 @@ package io.mnemo.meta;
 import io.mnemo.core.model.Layout;
 import io.mnemo.core.net.ClusterSecret;
 import io.mnemo.meta.ops.OpRunner;
+import io.mnemo.meta.raft.RaftSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -26,6 +27,9 @@ import java.util.Objects;
  *     depends on it (whether a new file starts inline; EFBIG past it), so every replica of a group must
  *     run with the same value, and a changed value should be rolled out by a clean restart: a store
  *     flushed on close replays nothing under the new value
+ * @param logFlushDelay how long an answered change may wait for the Raft log's fsync: a crash loses at
+ *     most about that much of what nobody fsynced ({@code fsync} and {@code fsyncdir} wait for the sync,
+ *     see {@link io.mnemo.meta.raft.Proposer#sync()}); zero answers a change only once it is synced
  */
 public record MetaConfig(
         Path dir,
@@ -38,7 +42,8 @@ public record MetaConfig(
         Duration nodeLease,
         Duration gcInterval,
         long snapshotEveryEntries,
-        int inlineThresholdBytes) {
+        int inlineThresholdBytes,
+        Duration logFlushDelay) {
 
     public static final String LOOPBACK = "127.0.0.1";
     public static final Duration DEFAULT_NODE_LEASE = Duration.ofSeconds(5);
@@ -48,6 +53,8 @@ public record MetaConfig(
     public static final int DEFAULT_INLINE_THRESHOLD_BYTES = OpRunner.DEFAULT_INLINE_THRESHOLD_BYTES;
     /** Inline bytes travel whole in one Raft entry and one reply, and sit in one RocksDB value. */
     public static final int MAX_INLINE_THRESHOLD_BYTES = 1 << 20;
+    /** A few milliseconds, as a local file system's journal risks. */
+    public static final Duration DEFAULT_LOG_FLUSH_DELAY = RaftSettings.DEFAULT_LOG_FLUSH_DELAY;
 
     public MetaConfig {
         Objects.requireNonNull(dir, "dir");
@@ -55,6 +62,7 @@ public record MetaConfig(
         Objects.requireNonNull(secret, "secret");
         Objects.requireNonNull(nodeLease, "nodeLease");
         Objects.requireNonNull(gcInterval, "gcInterval");
+        Objects.requireNonNull(logFlushDelay, "logFlushDelay");
         if (port < 0 || port > 0xFFFF || raftPort < 0 || raftPort > 0xFFFF) {
             throw new IllegalArgumentException("ports must be 0..65535: " + port + ", " + raftPort);
         }
@@ -76,9 +84,20 @@ public record MetaConfig(
             throw new IllegalArgumentException("inline threshold must be 0 (off) to " + MAX_INLINE_THRESHOLD_BYTES
                     + " bytes: " + inlineThresholdBytes);
         }
+        if (logFlushDelay.isNegative()) {
+            throw new IllegalArgumentException("logFlushDelay must not be negative: " + logFlushDelay);
+        }
     }
 
-    /** The configuration without an inline threshold of its own: {@link #DEFAULT_INLINE_THRESHOLD_BYTES}. */
+    /** The configuration with the {@link #DEFAULT_LOG_FLUSH_DELAY}. */
+    public MetaConfig(Path dir, String host, int port, int raftPort, ClusterSecret secret, int defaultChunkSizeBytes,
+            int defaultStripeCount, Duration nodeLease, Duration gcInterval, long snapshotEveryEntries,
+            int inlineThresholdBytes) {
+        this(dir, host, port, raftPort, secret, defaultChunkSizeBytes, defaultStripeCount, nodeLease, gcInterval,
+                snapshotEveryEntries, inlineThresholdBytes, DEFAULT_LOG_FLUSH_DELAY);
+    }
+
+    /** The configuration with the {@link #DEFAULT_INLINE_THRESHOLD_BYTES} and {@link #DEFAULT_LOG_FLUSH_DELAY}. */
     public MetaConfig(Path dir, String host, int port, int raftPort, ClusterSecret secret, int defaultChunkSizeBytes,
             int defaultStripeCount, Duration nodeLease, Duration gcInterval, long snapshotEveryEntries) {
         this(dir, host, port, raftPort, secret, defaultChunkSizeBytes, defaultStripeCount, nodeLease, gcInterval,
@@ -87,7 +106,7 @@ public record MetaConfig(
 
     /**
      * Loopback, free ports, 4 MiB chunks over every chain, 5 s leases, a GC round every second, files
-     * up to 64 KiB inline.
+     * up to 64 KiB inline, the log synced at most 5 ms behind the answers.
      */
     public static MetaConfig defaults(Path dir, ClusterSecret secret) {
         return new MetaConfig(dir, LOOPBACK, 0, 0, secret, Layout.DEFAULT_CHUNK_SIZE, 0, DEFAULT_NODE_LEASE,
@@ -96,32 +115,38 @@ public record MetaConfig(
 
     public MetaConfig withPorts(int newPort, int newRaftPort) {
         return new MetaConfig(dir, host, newPort, newRaftPort, secret, defaultChunkSizeBytes, defaultStripeCount,
-                nodeLease, gcInterval, snapshotEveryEntries, inlineThresholdBytes);
+                nodeLease, gcInterval, snapshotEveryEntries, inlineThresholdBytes, logFlushDelay);
     }
 
     public MetaConfig withLayout(int chunkSizeBytes, int stripeCount) {
         return new MetaConfig(dir, host, port, raftPort, secret, chunkSizeBytes, stripeCount, nodeLease, gcInterval,
-                snapshotEveryEntries, inlineThresholdBytes);
+                snapshotEveryEntries, inlineThresholdBytes, logFlushDelay);
     }
 
     public MetaConfig withNodeLease(Duration lease) {
         return new MetaConfig(dir, host, port, raftPort, secret, defaultChunkSizeBytes, defaultStripeCount, lease,
-                gcInterval, snapshotEveryEntries, inlineThresholdBytes);
+                gcInterval, snapshotEveryEntries, inlineThresholdBytes, logFlushDelay);
     }
 
     public MetaConfig withGcInterval(Duration interval) {
         return new MetaConfig(dir, host, port, raftPort, secret, defaultChunkSizeBytes, defaultStripeCount, nodeLease,
-                interval, snapshotEveryEntries, inlineThresholdBytes);
+                interval, snapshotEveryEntries, inlineThresholdBytes, logFlushDelay);
     }
 
     public MetaConfig withSnapshotEveryEntries(long entries) {
         return new MetaConfig(dir, host, port, raftPort, secret, defaultChunkSizeBytes, defaultStripeCount, nodeLease,
-                gcInterval, entries, inlineThresholdBytes);
+                gcInterval, entries, inlineThresholdBytes, logFlushDelay);
     }
 
     /** This configuration keeping files up to {@code bytes} inline; 0 keeps none. */
     public MetaConfig withInlineThreshold(int bytes) {
         return new MetaConfig(dir, host, port, raftPort, secret, defaultChunkSizeBytes, defaultStripeCount, nodeLease,
-                gcInterval, snapshotEveryEntries, bytes);
+                gcInterval, snapshotEveryEntries, bytes, logFlushDelay);
+    }
+
+    /** This configuration with the log synced at most {@code delay} behind the answers; zero syncs before each. */
+    public MetaConfig withLogFlushDelay(Duration delay) {
+        return new MetaConfig(dir, host, port, raftPort, secret, defaultChunkSizeBytes, defaultStripeCount, nodeLease,
+                gcInterval, snapshotEveryEntries, inlineThresholdBytes, delay);
     }
 }

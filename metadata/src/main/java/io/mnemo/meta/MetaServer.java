@@ -91,7 +91,7 @@ public final class MetaServer implements Closeable {
             opened.push(new FlushingClose(store));
             OpRunner ops = new OpRunner(config.inlineThresholdBytes());
             MetaRaft raft = MetaRaft.start(store, ops, new RaftSettings(config.dir().resolve("raft"), config.host(),
-                    config.raftPort(), config.snapshotEveryEntries(), LEADER_TIMEOUT));
+                    config.raftPort(), config.snapshotEveryEntries(), LEADER_TIMEOUT, config.logFlushDelay()));
             opened.push(raft);
             InstantSource clock = InstantSource.system();
             formatIfEmpty(store, raft, clock.instant(), config.dir());

@@ -1,6 +1,7 @@
 package io.mnemo.tools;
 
 import io.mnemo.core.error.FsException;
+import io.mnemo.tools.cmd.BenchCommand;
 import io.mnemo.tools.cmd.DataCommand;
 import io.mnemo.tools.cmd.FsckCommand;
 import io.mnemo.tools.cmd.LayoutCommand;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Command;
         description = "Mnemo: a distributed POSIX file system for AI clusters, mounted with FUSE.",
         footer = {"", "Run the whole test suite with: ./mnemo test"},
         subcommands = {UpCommand.class, MetaCommand.class, DataCommand.class, MountCommand.class,
-                StatusCommand.class, FsckCommand.class, LayoutCommand.class, CommandLine.HelpCommand.class})
+                StatusCommand.class, FsckCommand.class, LayoutCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Mnemo {
 
     public static void main(String[] args) {

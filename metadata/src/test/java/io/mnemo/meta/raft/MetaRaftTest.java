@@ -24,6 +24,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -151,6 +153,127 @@ class MetaRaftTest {
             assertEquals(2, entry(store, "b").orElseThrow().child().value());
             assertEquals(3, entry(store, "a").orElseThrow().child().value());
             assertEquals(4, entry(store, "c").orElseThrow().child().value());
+        }
+    }
+
+    @Test
+    void answersEarly_andSyncCompletesOnceTheAnsweredEntriesAreInTheLog() throws Exception {
+        Path copy = dir.resolve("raft-copy");
+        try (MetaStore store = openStore(); MetaRaft raft = MetaRaft.start(store, settings())) {
+            ok(raft, mkdir(0, "", 1));
+            for (int i = 0; i < 50; i++) {
+                ok(raft, mkdir(1, "d" + i, 2 + i));
+            }
+            raft.sync().get(10, TimeUnit.SECONDS);
+            assertTrue(raft.sync().isDone(), "nothing answered since: nothing to wait for");
+            copyTree(dir.resolve("raft"), copy); // the log as it is now, while the peer runs
+        }
+        // A fresh store over the copied log replays every answered command.
+        try (MetaStore store = MetaStore.open(dir.resolve("db-from-copy"));
+                MetaRaft raft = MetaRaft.start(store, new RaftSettings(copy, "127.0.0.1", 0, 1_000_000,
+                        Duration.ofSeconds(30)))) {
+            for (int i = 0; i < 50; i++) {
+                assertEquals(2 + i, entry(store, "d" + i).orElseThrow().child().value());
+            }
+        }
+    }
+
+    @Test
+    void aCommandPastTheLogEntryLimit_isRefusedBeforeAnythingIsApplied() throws Exception {
+        try (MetaStore store = openStore(); MetaRaft raft = MetaRaft.start(store, settings())) {
+            ok(raft, mkdir(0, "", 1));
+            MetaCommand huge = MetaCommand.newBuilder().setNowNs(7).setNewInode(2)
+                    .setCreate(CreateReq.newBuilder().setParent(1).setName(ByteString.copyFromUtf8("huge"))
+                            .setType(FileType.SYMLINK.ordinal()).setMode(0777).setSymlinkTarget("x".repeat(5 << 20)))
+                    .build();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> raft.propose(huge).get());
+            assertEquals(Errno.EFBIG, ((FsException) e.getCause()).errno());
+            assertTrue(entry(store, "huge").isEmpty());
+            ok(raft, mkdir(1, "after", 3));
+        }
+    }
+
+    @Test
+    void zeroFlushDelay_answersAtCommit_andSyncHasNothingToWaitFor() throws Exception {
+        RaftSettings synced = new RaftSettings(dir.resolve("raft"), "127.0.0.1", 0, 1_000_000, Duration.ofSeconds(30),
+                Duration.ZERO);
+        try (MetaStore store = openStore(); MetaRaft raft = MetaRaft.start(store, synced)) {
+            ok(raft, mkdir(0, "", 1));
+            ok(raft, mkdir(1, "a", 2));
+            assertTrue(raft.sync().isDone());
+            assertEquals(raft.appliedIndex(), store.get(Schema.APPLIED).orElseThrow().index());
+        }
+    }
+
+    /**
+     * A crash can take the log's unsynced tail while the store, flushed by RocksDB on its own, keeps
+     * it: the log then grows again in a new term over indexes the store has seen, and those new
+     * entries must be applied, not mistaken for the old ones.
+     */
+    @Test
+    void storeAheadOfTheLog_afterTheLogLostItsTail_appliesTheNewTermsEntries() throws Exception {
+        Path current = dir.resolve("raft").resolve(MetaRaft.GROUP_ID.getUuid().toString()).resolve("current");
+        Path saved = dir.resolve("saved-log");
+        try (MetaStore store = openStore(); MetaRaft raft = MetaRaft.start(store, settings())) {
+            ok(raft, mkdir(0, "", 1));
+            ok(raft, mkdir(1, "a", 2));
+        }
+        copyLogSegments(current, saved);
+        try (MetaStore store = openStore(); MetaRaft raft = MetaRaft.start(store, settings())) {
+            for (int i = 0; i < 10; i++) {
+                ok(raft, mkdir(1, "lost-from-the-log-" + i, 10 + i));
+            }
+            raft.close();
+            store.flush(); // the store keeps what the log is about to lose
+        }
+        deleteLogSegments(current);
+        copyLogSegments(saved, current); // the log as a power cut might leave it; the term file stays
+        // Applying at commit, as with a zero flush delay, is where an entry could be taken for one held.
+        RaftSettings atCommit = new RaftSettings(dir.resolve("raft"), "127.0.0.1", 0, 1_000_000,
+                Duration.ofSeconds(30), Duration.ZERO);
+        try (MetaStore store = openStore(); MetaRaft raft = MetaRaft.start(store, atCommit)) {
+            ok(raft, mkdir(1, "after", 30));
+            ok(raft, rename("a", "b"));
+            assertEquals(30, entry(store, "after").orElseThrow().child().value());
+            assertEquals(2, entry(store, "b").orElseThrow().child().value());
+            assertEquals(19, entry(store, "lost-from-the-log-9").orElseThrow().child().value());
+            assertTrue(raft.takeSnapshot() > 0);
+        }
+        try (MetaStore store = openStore(); MetaRaft raft = MetaRaft.start(store, settings())) {
+            assertEquals(30, entry(store, "after").orElseThrow().child().value());
+            assertEquals(2, entry(store, "b").orElseThrow().child().value());
+            assertTrue(entry(store, "a").isEmpty());
+            ok(raft, mkdir(1, "a", 31));
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws Exception {
+        try (Stream<Path> all = Files.walk(from)) {
+            for (Path p : all.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else if (!p.getFileName().toString().equals("in_use.lock")) {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+
+    private static void copyLogSegments(Path from, Path to) throws Exception {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path p : files.filter(f -> f.getFileName().toString().startsWith("log_")).toList()) {
+                Files.copy(p, to.resolve(p.getFileName().toString()));
+            }
+        }
+    }
+
+    private static void deleteLogSegments(Path dir) throws Exception {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.filter(f -> f.getFileName().toString().startsWith("log_")).toList()) {
+                Files.delete(p);
+            }
         }
     }
 
