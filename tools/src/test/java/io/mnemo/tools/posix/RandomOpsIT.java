@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The mount is served by {@code mnemo up} in its own process (see {@link UpProcess}).
  * The seed is printed; rerun one with {@code -Dmnemo.seed=N}. {@code -Dmnemo.randomops.client}
  * sets the number of operations through MnemoClient (default 100,000; with a given seed always
- * the same ones), {@code -Dmnemo.randomops.mountSeconds} the time spent on the mount (default 75).
+ * the same ones), {@code -Dmnemo.randomops.mountSeconds} the time spent on the mount (default 60).
  */
 class RandomOpsIT {
     private static final int CHUNK = 4 * 1024 * 1024;
@@ -45,12 +45,12 @@ class RandomOpsIT {
     private static final int CLIENT_FULL_CHECK_EVERY = 10_000;
     private static final int MOUNT_FULL_CHECK_EVERY = 1000;
     /** Client operations, per mille: write, read, truncate, flush, fsync, close and open, write through a second handle. */
-    private static final int[] CLIENT_WEIGHTS = {550, 350, 20, 30, 5, 25, 20};
+    private static final int[] CLIENT_WEIGHTS = {560, 380, 15, 15, 3, 12, 15};
     /** Mount operations, per mille: write, read, truncate, mmap read, mmap write, fsync, close and open. */
     private static final int[] MOUNT_WEIGHTS = {300, 200, 80, 130, 130, 40, 120};
     private static final long SEED = Long.getLong("mnemo.seed", new Random().nextLong());
     private static final int CLIENT_OPS = Integer.getInteger("mnemo.randomops.client", 100_000);
-    private static final long MOUNT_SECONDS = Long.getLong("mnemo.randomops.mountSeconds", 75);
+    private static final long MOUNT_SECONDS = Long.getLong("mnemo.randomops.mountSeconds", 60);
 
     @TempDir
     Path tmp;
