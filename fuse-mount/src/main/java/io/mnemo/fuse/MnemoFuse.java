@@ -298,7 +298,10 @@ final class MnemoFuse extends FuseStubFS {
 
     @Override
     public int fsyncdir(String path, FuseFileInfo fi) {
-        return FuseCall.call("fsyncdir", path, () -> 0); // every namespace change is durable when acknowledged
+        return FuseCall.call("fsyncdir", path, () -> {
+            client.syncNamespace();
+            return 0;
+        });
     }
 
     @Override

@@ -125,6 +125,7 @@ final class MetaRequestHandler implements RequestHandler {
             case SETXATTR -> proposer.propose(setxattr(req));
             case REMOVEXATTR -> proposer.propose(command(req).setRemovexattr(req.getRemovexattr()).build());
             case REGISTER_NODE -> register(req);
+            case SYNC -> proposer.sync().thenApply(synced -> Replies.ok());
             case OP_NOT_SET -> throw new FsException(Errno.EINVAL, "request without an operation");
         };
     }

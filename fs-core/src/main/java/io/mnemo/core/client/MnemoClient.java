@@ -26,6 +26,7 @@ import io.mnemo.core.proto.OpenReq;
 import io.mnemo.core.proto.ReleaseReq;
 import io.mnemo.core.proto.RemovexattrReq;
 import io.mnemo.core.proto.SessionReq;
+import io.mnemo.core.proto.SyncReq;
 import io.mnemo.core.proto.SetxattrReq;
 import io.mnemo.core.proto.LinkReq;
 import io.mnemo.core.proto.LookupReq;
@@ -188,6 +189,7 @@ public final class MnemoClient implements Closeable {
      */
     public Attributes setattr(InodeId inode, AttrChanges changes, Caller caller) throws FsException {
         if (changes.sizeBytes() != null) {
+            access(inode, 2, caller); // W_OK: a refused truncate must not have cut any data first
             truncateData(inode, changes.sizeBytes());
         }
         SetattrReq.Builder b = SetattrReq.newBuilder().setInode(inode.value());
@@ -236,6 +238,12 @@ public final class MnemoClient implements Closeable {
         }
         if (!current.isRegular()) {
             throw new FsException(Errno.EINVAL, "cannot truncate a " + current.type());
+        }
+        if (open != null && open.movedToChunks()) {
+            // Left inline storage here but not yet told the metadata service: say so before the setattr.
+            meta.call(request().setCommitLength(CommitLengthReq.newBuilder()
+                    .setInode(inode.value()).setSize(open.sizeBytes()).setMovedToChunks(true)).build());
+            open.markClean();
         }
         boolean inline = open != null ? open.isInline() : reply.hasInline();
         if (inline && sizeBytes <= OpenFile.INLINE_LIMIT_BYTES) {
@@ -445,10 +453,18 @@ public final class MnemoClient implements Closeable {
         }
     }
 
-    /** Like {@link #flush}, and returns only once the data is durable on the data nodes. */
+    /** Like {@link #flush}, and returns only once the data, the length and every earlier namespace change are durable. */
     public void fsync(FileHandle handle) throws FsException {
         flush(handle);
-        Futures.await(chunks.sync(handle.inode(), handle.file().layout()));
+        if (!handle.file().isInline()) {
+            Futures.await(chunks.sync(handle.inode(), handle.file().layout()));
+        }
+        syncNamespace();
+    }
+
+    /** fsyncdir, and the metadata half of fsync: every namespace change answered so far is durable. */
+    public void syncNamespace() throws FsException {
+        meta.call(request().setSync(SyncReq.getDefaultInstance()).build());
     }
 
     /** Ends a handle; the last handle of a file flushes it and drops the client's state for it. */
