@@ -1,6 +1,7 @@
 package io.mnemo.meta;
 
 import io.mnemo.core.error.Errno;
+import io.mnemo.core.client.MetaService;
 import io.mnemo.core.error.FsException;
 import io.mnemo.core.model.FileType;
 import io.mnemo.core.model.InodeId;
@@ -53,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * {@code user.mnemo.layout} of a regular file that some session holds open is EBUSY, since the
  * holder keeps writing by the layout it opened the file with.
  */
-final class MetaRequestHandler implements RequestHandler {
+final class MetaRequestHandler implements RequestHandler, MetaService {
     private static final Logger LOG = LoggerFactory.getLogger(MetaRequestHandler.class);
 
     private final ReadView store;
@@ -87,19 +88,26 @@ final class MetaRequestHandler implements RequestHandler {
         } finally {
             frame.release();
         }
+        return serve(request).thenApply(Reply::of);
+    }
+
+    /** The response to one request, from the network or from a client in this JVM; it never fails. */
+    @Override
+    public CompletableFuture<MetaResponse> serve(MetaRequest request) {
         CompletableFuture<MetaResponse> response;
         try {
-            response = serve(request);
+            response = dispatch(request);
         } catch (FsException e) {
-            response = CompletableFuture.completedFuture(Replies.error(e));
+            return CompletableFuture.completedFuture(Replies.error(e));
         } catch (RuntimeException e) {
             response = CompletableFuture.failedFuture(e);
         }
-        return response.exceptionally(MetaRequestHandler::failure).thenApply(Reply::of);
+        return response.isDone() && !response.isCompletedExceptionally() ? response
+                : response.exceptionally(MetaRequestHandler::failure);
     }
 
     /** The response to one request; a POSIX failure may also be thrown as FsException. */
-    private CompletableFuture<MetaResponse> serve(MetaRequest req) throws FsException {
+    private CompletableFuture<MetaResponse> dispatch(MetaRequest req) throws FsException {
         return switch (req.getOpCase()) {
             case LOOKUP -> done(LookupOp.run(store, req.getCaller(), req.getLookup()));
             case GETATTR -> done(GetattrOp.run(store, req.getGetattr()));

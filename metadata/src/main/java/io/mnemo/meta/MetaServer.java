@@ -7,7 +7,9 @@ import io.mnemo.core.model.FileType;
 import io.mnemo.core.model.InodeId;
 import io.mnemo.core.net.FrameDecoder;
 import io.mnemo.core.net.FrameType;
+import io.mnemo.core.net.InProcess;
 import io.mnemo.core.net.RpcServer;
+import io.mnemo.core.client.MetaService;
 import io.mnemo.core.proto.Caller;
 import io.mnemo.core.proto.CreateReq;
 import io.mnemo.core.proto.MetaCommand;
@@ -59,11 +61,13 @@ public final class MetaServer implements Closeable {
     private final DataNodeClients dataNodes;
     private final ChunkCollector collector;
     private final RpcServer rpc;
+    /** Clients in this JVM call the handler directly while this is open. */
+    private final AutoCloseable inProcess;
     @GuardedBy("this")
     private boolean closed;
 
     private MetaServer(MetaConfig config, FileChannel lockChannel, MetaStore store, MetaRaft raft,
-            DataNodeClients dataNodes, ChunkCollector collector, RpcServer rpc) {
+            DataNodeClients dataNodes, ChunkCollector collector, RpcServer rpc, AutoCloseable inProcess) {
         this.config = config;
         this.lockChannel = lockChannel;
         this.store = store;
@@ -71,6 +75,7 @@ public final class MetaServer implements Closeable {
         this.dataNodes = dataNodes;
         this.collector = collector;
         this.rpc = rpc;
+        this.inProcess = inProcess;
     }
 
     /**
@@ -109,8 +114,11 @@ public final class MetaServer implements Closeable {
                     registry, sessions, clock, config.inlineThresholdBytes());
             RpcServer rpc = RpcServer.start("meta", new InetSocketAddress(config.host(), config.port()),
                     config.secret(), FrameType.META_REQUEST, handler, RPC_THREADS, FrameDecoder.DEFAULT_MAX_FRAME_BYTES);
+            opened.push(rpc);
+            AutoCloseable inProcess = InProcess.register(rpc.address(), MetaService.class, config.secret(), handler);
+            opened.push(inProcess);
             collector.start(config.gcInterval());
-            MetaServer server = new MetaServer(config, lock, store, raft, dataNodes, collector, rpc);
+            MetaServer server = new MetaServer(config, lock, store, raft, dataNodes, collector, rpc, inProcess);
             LOG.info("metadata server serving {} from {}", rpc.address(), config.dir());
             return server;
         } catch (IOException | RuntimeException e) {
@@ -149,6 +157,7 @@ public final class MetaServer implements Closeable {
         parts.push(dataNodes);
         parts.push(collector);
         parts.push(rpc);
+        parts.push(inProcess);
         IOException failure = null;
         for (AutoCloseable part : parts) {
             try {

@@ -40,7 +40,7 @@ class WriteBufferIT {
         try (LocalCluster cluster = LocalCluster.start(dir, 3)) {
             ClientConfig defaults = cluster.clientConfig();
             ClientConfig small = new ClientConfig(defaults.metaAddress(), defaults.secret(), defaults.rpcTimeoutMillis(),
-                    defaults.connectionsPerPeer(), 16L * 1024 * 1024, 4 * 1024 * 1024);
+                    defaults.connectionsPerPeer(), 16L * 1024 * 1024, 4 * 1024 * 1024, true);
             ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
             try (MnemoClient client = MnemoClient.connect(small)) {
                 CyclicBarrier halfway = new CyclicBarrier(WRITERS);

@@ -9,6 +9,8 @@ import java.net.InetSocketAddress;
  *
  * @param writeBufferBytes bound on written bytes buffered or in flight to data nodes, over all open files
  * @param maxWriteBytes the largest single chunk write sent to a data node
+ * @param directCalls call a metadata server running in this JVM directly rather than through a
+ *     socket (see {@link io.mnemo.core.net.InProcess}); off only to test the network path in one JVM
  */
 public record ClientConfig(
         InetSocketAddress metaAddress,
@@ -16,7 +18,8 @@ public record ClientConfig(
         long rpcTimeoutMillis,
         int connectionsPerPeer,
         long writeBufferBytes,
-        int maxWriteBytes) {
+        int maxWriteBytes,
+        boolean directCalls) {
 
     public static final long DEFAULT_WRITE_BUFFER_BYTES = 256L * 1024 * 1024;
     public static final int DEFAULT_MAX_WRITE_BYTES = 4 * 1024 * 1024;
@@ -31,6 +34,12 @@ public record ClientConfig(
     }
 
     public static ClientConfig defaults(InetSocketAddress metaAddress, ClusterSecret secret) {
-        return new ClientConfig(metaAddress, secret, 60_000, 2, DEFAULT_WRITE_BUFFER_BYTES, DEFAULT_MAX_WRITE_BYTES);
+        return new ClientConfig(metaAddress, secret, 60_000, 2, DEFAULT_WRITE_BUFFER_BYTES, DEFAULT_MAX_WRITE_BYTES, true);
+    }
+
+    /** The same, always over the network, even to a metadata server in this JVM. */
+    public ClientConfig overNetwork() {
+        return new ClientConfig(metaAddress, secret, rpcTimeoutMillis, connectionsPerPeer, writeBufferBytes,
+                maxWriteBytes, false);
     }
 }

@@ -11,8 +11,6 @@ import io.mnemo.core.model.DirEntry;
 import io.mnemo.core.model.FileType;
 import io.mnemo.core.model.InodeId;
 import io.mnemo.core.model.Name;
-import io.mnemo.core.net.FrameDecoder;
-import io.mnemo.core.net.RpcClient;
 import io.mnemo.core.proto.AccessReq;
 import io.mnemo.core.proto.ClusterInfoReq;
 import io.mnemo.core.proto.CommitLengthReq;
@@ -86,18 +84,24 @@ public final class MnemoClient implements Closeable {
     private final ScheduledExecutorService sessionRenewal = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("mnemo-session").daemon().factory());
 
-    private MnemoClient(ClientConfig config) {
+    private MnemoClient(ClientConfig config, EventLoopGroup group, MetaClient meta) {
         this.config = config;
-        this.group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-        this.meta = new MetaClient(new RpcClient(group, config.metaAddress(), config.secret(),
-                config.connectionsPerPeer(), FrameDecoder.DEFAULT_MAX_FRAME_BYTES, config.rpcTimeoutMillis()));
+        this.group = group;
+        this.meta = meta;
         this.chunks = new ChunkClient(group, config, meta);
         this.writeBudget = new Semaphore((int) Math.min(Integer.MAX_VALUE, config.writeBufferBytes()));
     }
 
     /** Connects to the cluster and checks that the metadata server answers. */
     public static MnemoClient connect(ClientConfig config) throws FsException {
-        MnemoClient client = new MnemoClient(config);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        MnemoClient client;
+        try {
+            client = new MnemoClient(config, group, MetaClient.connect(group, config));
+        } catch (FsException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw e;
+        }
         try {
             client.getattr(InodeId.ROOT);
             client.sessionRenewal.scheduleWithFixedDelay(client::renewSession, 0, SESSION_RENEWAL_MILLIS,

@@ -2,7 +2,11 @@ package io.mnemo.core.error;
 
 import java.io.IOException;
 
-/** A file-system failure with the errno a POSIX caller should see. */
+/**
+ * A file-system failure with the errno a POSIX caller should see. It is an answer, not a bug, and
+ * a common one (every negative lookup is an ENOENT), so it carries no stack trace: its message
+ * and cause say what happened.
+ */
 public final class FsException extends IOException {
     private final Errno errno;
 
@@ -14,6 +18,11 @@ public final class FsException extends IOException {
     public FsException(Errno errno, String message, Throwable cause) {
         super(message, cause);
         this.errno = errno;
+    }
+
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+        return this;
     }
 
     public Errno errno() {

@@ -7,7 +7,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The POSIX conformance suite through {@link MnemoClient} on an in-process cluster. */
+/**
+ * The POSIX conformance suite through {@link MnemoClient} on an in-process cluster, over the
+ * network: the mount's run of the suite covers the direct in-process calls.
+ */
 class ClientConformanceIT extends PosixConformance {
     @TempDir
     static Path dir;
@@ -18,7 +21,7 @@ class ClientConformanceIT extends PosixConformance {
     @BeforeAll
     static void startCluster() throws Exception {
         cluster = LocalCluster.start(dir.resolve("state"), 3);
-        client = MnemoClient.connect(cluster.clientConfig());
+        client = MnemoClient.connect(cluster.clientConfig().overNetwork());
         ops = new ClientOps(client);
     }
 
