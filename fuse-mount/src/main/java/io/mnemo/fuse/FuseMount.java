@@ -24,13 +24,15 @@ public final class FuseMount implements Closeable {
     private final Path mountPoint;
     private final MnemoFuse fuse;
     private final MountOptions options;
+    private final AttachWarmup warmup;
     private final Thread loop;
     private volatile Throwable loopFailure;
 
-    private FuseMount(Path mountPoint, MnemoFuse fuse, MountOptions options) {
+    private FuseMount(Path mountPoint, MnemoFuse fuse, MountOptions options, AttachWarmup warmup) {
         this.mountPoint = mountPoint;
         this.fuse = fuse;
         this.options = options;
+        this.warmup = warmup;
         this.loop = Thread.ofPlatform().name("fuse-loop").daemon().unstarted(this::runLoop);
     }
 
@@ -44,17 +46,26 @@ public final class FuseMount implements Closeable {
         Path target = mountPoint.toAbsolutePath().normalize();
         requireEmptyDirectory(target);
         MountProbe probe = new MountProbe();
-        FuseMount mount = new FuseMount(target, new MnemoFuse(client, options.entryTimeout(), probe), options);
+        AttachWarmup warmup = new AttachWarmup();
+        FuseMount mount = new FuseMount(target, new MnemoFuse(client, options.entryTimeout(), probe, warmup), options,
+                warmup);
         mount.loop.start();
         try {
             probe.await(target, mount.loop::isAlive, READY_TIMEOUT_MILLIS);
-        } catch (FsException | InterruptedException e) {
+            warmup.start(target);
+        } catch (IOException | InterruptedException e) {
             mount.close();
             Throwable cause = mount.loopFailure;
             if (cause != null) {
                 throw new FsException(Errno.EIO, "cannot mount at " + target + ": " + cause.getMessage());
             }
-            throw e;
+            if (e instanceof FsException fs) {
+                throw fs;
+            }
+            if (e instanceof InterruptedException ie) {
+                throw ie;
+            }
+            throw new FsException(Errno.EIO, "cannot mount at " + target + ": " + e.getMessage());
         }
         return mount;
     }
@@ -83,6 +94,7 @@ public final class FuseMount implements Closeable {
 
     @Override
     public void close() {
+        warmup.close();
         if (loop.isAlive() || isListedInProcMounts(mountPoint)) {
             fusermount("-u", mountPoint);
             try {

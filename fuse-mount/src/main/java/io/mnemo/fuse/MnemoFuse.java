@@ -36,16 +36,18 @@ final class MnemoFuse extends FuseStubFS {
     private final MnemoClient client;
     private final PathResolver paths;
     private final MountProbe probe;
+    private final AttachWarmup warmup;
     private final Callers callers = new Callers();
     private final PageCachePolicy pageCache = new PageCachePolicy();
     private final AtomicLong handleNumbers = new AtomicLong(1);
     private final Handles<FileHandle> files = new Handles<>(handleNumbers);
     private final Handles<DirStream> dirs = new Handles<>(handleNumbers);
 
-    MnemoFuse(MnemoClient client, Duration entryTimeout, MountProbe probe) {
+    MnemoFuse(MnemoClient client, Duration entryTimeout, MountProbe probe, AttachWarmup warmup) {
         this.client = client;
         this.paths = new PathResolver(client, entryTimeout);
         this.probe = probe;
+        this.warmup = warmup;
     }
 
     @Override
@@ -235,6 +237,7 @@ final class MnemoFuse extends FuseStubFS {
     @Override
     public int statfs(String path, Statvfs stats) {
         return FuseCall.call("statfs", path, () -> {
+            warmup.sawCall();
             StatFiller.fill(stats, client.statfs());
             return 0;
         });
