@@ -32,6 +32,8 @@ final class MnemoFuse extends FuseStubFS {
     private static final long UTIME_NOW = (1L << 30) - 1;
     private static final long UTIME_OMIT = (1L << 30) - 2;
     private static final long ID_UNCHANGED = 0xFFFFFFFFL;
+    private static final int FLAG_NULLPATH_OK = 1;
+    private static final int FLAG_UTIME_OMIT_OK = 1 << 2;
 
     private final MnemoClient client;
     private final PathResolver paths;
@@ -48,6 +50,21 @@ final class MnemoFuse extends FuseStubFS {
         this.paths = new PathResolver(client, entryTimeout);
         this.probe = probe;
         this.warmup = warmup;
+        setOperationFlags();
+    }
+
+    /**
+     * Sets two of libfuse's {@code fuse_operations} flags, which jnr-fuse declares only as padding:
+     * {@code flag_nullpath_ok}, so that calls on an open file that was unlinked or renamed over
+     * (under {@code hard_remove}) reach us with a null path and its handle instead of failing with
+     * ENOENT in libfuse; and {@code flag_utime_omit_ok}, so that utimens gets UTIME_NOW and
+     * UTIME_OMIT as they are, rather than times libfuse made up, which need other permissions.
+     * The flags are a 32-bit bitfield right after the {@code bmap} pointer (libfuse 2.9, LP64,
+     * first flag in the lowest bit).
+     */
+    private void setOperationFlags() {
+        int flagsOffset = (int) fuseOperations.bmap.offset() + Long.BYTES;
+        jnr.ffi.Struct.getMemory(fuseOperations).putInt(flagsOffset, FLAG_NULLPATH_OK | FLAG_UTIME_OMIT_OK);
     }
 
     @Override

@@ -485,7 +485,7 @@ public final class MnemoClient implements Closeable {
     /**
      * relatime, as Linux mounts by default: a read updates atime only if atime is not newer than
      * mtime or ctime, or is a day old. The update is the system's, not the reader's, so it needs
-     * no permission, and it is sent without waiting for it.
+     * no permission and leaves ctime alone, and it is sent without waiting for it.
      */
     private void touchAtime(Attributes a) {
         long dayNanos = TimeUnit.DAYS.toNanos(1);
@@ -493,7 +493,7 @@ public final class MnemoClient implements Closeable {
                 || System.currentTimeMillis() * 1_000_000 - a.atimeNanos() >= dayNanos;
         if (due) {
             meta.callAsync(request(Caller.ROOT).setSetattr(SetattrReq.newBuilder()
-                    .setInode(a.inode().value()).setHasAtime(true).setAtimeNow(true)).build());
+                    .setInode(a.inode().value()).setReadAccess(true)).build());
         }
     }
 

@@ -12,7 +12,8 @@ import java.util.Arrays;
 
 /**
  * chmod, chown, truncate and utimens: changes the attributes whose {@code has_*} flag is set.
- * {@code *_now} means the command's time. Any change sets ctime; a size change (truncate) also
+ * {@code *_now} means the command's time. Any change sets ctime, but for {@code read_access}
+ * (a read's atime update, which changes atime alone); a size change (truncate) also
  * sets mtime. Only the recorded size changes here: cutting the chunks on the data nodes is the
  * client's business. A file stored inline stays inline: its contents are cut, or extended with
  * zeros, here; a size beyond the inline threshold is EFBIG and changes nothing (the client
@@ -52,6 +53,11 @@ public final class SetattrOp {
         Permissions who = Permissions.of(cmd.getCaller());
         Inode inode = new Namespace(txn).inode(req.getInode());
         long now = cmd.getNowNs();
+        if (req.getReadAccess()) {
+            Inode read = inode.withAtime(now);
+            txn.put(Schema.INODE, read.id(), read);
+            return Replies.attr(read);
+        }
         Inode updated = inode;
         if (req.getHasSize()) {
             inode.requireRegular();

@@ -102,6 +102,16 @@ class SetattrOpTest {
     }
 
     @Test
+    void readAccess_setsAtimeAlone_forAnyCaller() throws Exception {
+        ok(ns.chmod(f.getInode(), 0600));
+        AttrMsg before = ns.attr(f.getInode());
+        AttrMsg read = ok(ns.as(BOB).setattr(req().setReadAccess(true).setHasMode(true).setMode(0777)));
+        assertEquals(ns.now(), read.getAtimeNs());
+        assertEquals(before.toBuilder().setAtimeNs(ns.now()).build(), read, "only atime changes, not ctime nor the mode");
+        assertEquals(read, ns.attr(f.getInode()));
+    }
+
+    @Test
     void setattr_withNothingSet_changesNothing() throws Exception {
         assertEquals(f, ok(ns.setattr(req())));
         assertEquals(f, ns.attr(f.getInode()));

@@ -955,7 +955,6 @@ abstract class PosixConformance {
     }
 
     @Test
-    @Disabled("relatime atime updates go through setattr, which also sets ctime; needs an atime-only metadata command (docs/POSIX.md)")
     void read_doesNotChangeMtimeOrCtime() throws Exception {
         writeFile(p("f"), "data");
         Stat before = ops().stat(p("f"));
@@ -966,7 +965,6 @@ abstract class PosixConformance {
     }
 
     @Test
-    @Disabled("relatime atime updates go through setattr, which also sets ctime; needs an atime-only metadata command (docs/POSIX.md)")
     void read_updatesAnOlderAtime_asRelatimeDoes() throws Exception {
         writeFile(p("f"), "data");
         Stat written = ops().stat(p("f"));
