@@ -216,6 +216,7 @@ final class MetaRequestHandler implements RequestHandler, MetaService {
         Instant now = clock.instant();
         return MetaCommand.newBuilder()
                 .setNowNs(now.getEpochSecond() * 1_000_000_000L + now.getNano())
+                .setInlineLimit(inlineThresholdBytes)
                 .setCaller(req.getCaller());
     }
 

@@ -11,9 +11,11 @@ import io.mnemo.meta.store.Txn;
  * into the operations. A POSIX failure leaves the transaction empty and becomes the reply's
  * errno; anything else thrown is corruption or a bug and propagates.
  *
- * <p>It holds the one setting applying depends on, the inline threshold: whether a new regular
- * file starts inline (a threshold above 0) and the largest inline file (EFBIG beyond). Every
- * replica must run with the same value; see {@code MetaConfig#inlineThresholdBytes}.
+ * <p>Applying depends on one setting, the inline threshold: whether a new regular file starts
+ * inline (a threshold above 0) and the largest inline file (EFBIG beyond). Each command carries
+ * the threshold its leader proposed it with ({@code inline_limit}), so a replay applies it as it
+ * was answered even if the configuration changed meanwhile; the threshold given here serves
+ * only commands without one, logged before commands carried it.
  */
 public final class OpRunner {
     /** 64 KiB. */
@@ -21,7 +23,7 @@ public final class OpRunner {
 
     private final int inlineThresholdBytes;
 
-    /** @param inlineThresholdBytes the largest file kept inline; 0 keeps no file inline */
+    /** @param inlineThresholdBytes the largest file kept inline, for commands that do not say; 0 keeps no file inline */
     public OpRunner(int inlineThresholdBytes) {
         if (inlineThresholdBytes < 0) {
             throw new IllegalArgumentException("inline threshold must be >= 0: " + inlineThresholdBytes);
@@ -29,11 +31,8 @@ public final class OpRunner {
         this.inlineThresholdBytes = inlineThresholdBytes;
     }
 
-    public int inlineThresholdBytes() {
-        return inlineThresholdBytes;
-    }
-
     public MetaResponse apply(Txn txn, MetaCommand cmd) {
+        int inlineThresholdBytes = cmd.hasInlineLimit() ? cmd.getInlineLimit() : this.inlineThresholdBytes;
         try {
             return switch (cmd.getOpCase()) {
                 case CREATE -> CreateOp.apply(txn, cmd, inlineThresholdBytes > 0);

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.model.FileType;
 import io.mnemo.core.model.InodeId;
@@ -17,6 +18,7 @@ import io.mnemo.core.proto.AttrMsg;
 import io.mnemo.core.proto.MetaCommand;
 import io.mnemo.core.proto.MetaResponse;
 import io.mnemo.core.proto.PurgeOrphanReq;
+import io.mnemo.core.proto.WriteInlineReq;
 import io.mnemo.meta.store.Schema;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -100,6 +102,17 @@ class WriteInlineOpTest {
         assertEquals(4, r.getAttr().getSize());
         assertArrayEquals(bytes("kept"), r.getInline().getData().toByteArray());
         assertTrue(storedInline(f.getInode()));
+    }
+
+    @Test
+    void theThresholdACommandCarries_winsOverTheConfiguredOne() throws Exception {
+        MetaCommand.Builder small = MetaCommand.newBuilder().setInlineLimit(10)
+                .setWriteInline(WriteInlineReq.newBuilder().setInode(f.getInode()).setData(ByteString.copyFrom(new byte[11])));
+        assertErrno(Errno.EFBIG, ns.apply(small), "the leader's threshold, not this server's " + LIMIT);
+        MetaCommand.Builder large = MetaCommand.newBuilder().setInlineLimit(LIMIT + 10).setWriteInline(
+                WriteInlineReq.newBuilder().setInode(f.getInode()).setData(ByteString.copyFrom(new byte[LIMIT + 10])));
+        ok(ns.apply(large));
+        assertEquals(LIMIT + 10, ns.attr(f.getInode()).getSize());
     }
 
     @Test
