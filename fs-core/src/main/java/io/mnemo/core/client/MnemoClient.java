@@ -81,8 +81,9 @@ public final class MnemoClient implements Closeable {
     private final Map<InodeId, OpenFile> openFiles = new ConcurrentHashMap<>();
     /** Names this client's open files to the metadata server, which keeps unlinked-but-open files alive. */
     private final long session = new SecureRandom().nextLong() & Long.MAX_VALUE | 1;
-    private final ScheduledExecutorService sessionRenewal = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().name("mnemo-session").daemon().factory());
+    /** Renews the session, and sends the updates nobody waits for (a read's atime). */
+    private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("mnemo-client-background").daemon().factory());
 
     private MnemoClient(ClientConfig config, EventLoopGroup group, MetaClient meta) {
         this.config = config;
@@ -104,7 +105,7 @@ public final class MnemoClient implements Closeable {
         }
         try {
             client.getattr(InodeId.ROOT);
-            client.sessionRenewal.scheduleWithFixedDelay(client::renewSession, 0, SESSION_RENEWAL_MILLIS,
+            client.background.scheduleWithFixedDelay(client::renewSession, 0, SESSION_RENEWAL_MILLIS,
                     TimeUnit.MILLISECONDS);
             return client;
         } catch (FsException e) {
@@ -492,8 +493,9 @@ public final class MnemoClient implements Closeable {
         boolean due = a.atimeNanos() <= a.mtimeNanos() || a.atimeNanos() <= a.ctimeNanos()
                 || System.currentTimeMillis() * 1_000_000 - a.atimeNanos() >= dayNanos;
         if (due) {
-            meta.callAsync(request(Caller.ROOT).setSetattr(SetattrReq.newBuilder()
-                    .setInode(a.inode().value()).setReadAccess(true)).build());
+            // On the background thread: a metadata server in this JVM would otherwise apply it on the reader's.
+            background.execute(() -> meta.callAsync(request(Caller.ROOT).setSetattr(SetattrReq.newBuilder()
+                    .setInode(a.inode().value()).setReadAccess(true)).build()));
         }
     }
 
@@ -564,7 +566,7 @@ public final class MnemoClient implements Closeable {
 
     @Override
     public void close() {
-        sessionRenewal.shutdownNow();
+        background.shutdownNow();
         meta.close();
         chunks.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
