@@ -62,12 +62,12 @@ public final class MetaServer implements Closeable {
     private final ChunkCollector collector;
     private final RpcServer rpc;
     /** Clients in this JVM call the handler directly while this is open. */
-    private final AutoCloseable inProcess;
+    private final InProcess.Handle inProcess;
     @GuardedBy("this")
     private boolean closed;
 
     private MetaServer(MetaConfig config, FileChannel lockChannel, MetaStore store, MetaRaft raft,
-            DataNodeClients dataNodes, ChunkCollector collector, RpcServer rpc, AutoCloseable inProcess) {
+            DataNodeClients dataNodes, ChunkCollector collector, RpcServer rpc, InProcess.Handle inProcess) {
         this.config = config;
         this.lockChannel = lockChannel;
         this.store = store;
@@ -115,7 +115,7 @@ public final class MetaServer implements Closeable {
             RpcServer rpc = RpcServer.start("meta", new InetSocketAddress(config.host(), config.port()),
                     config.secret(), FrameType.META_REQUEST, handler, RPC_THREADS, FrameDecoder.DEFAULT_MAX_FRAME_BYTES);
             opened.push(rpc);
-            AutoCloseable inProcess = InProcess.register(rpc.address(), MetaService.class, config.secret(), handler);
+            InProcess.Handle inProcess = InProcess.register(rpc.address(), MetaService.class, config.secret(), handler);
             opened.push(inProcess);
             collector.start(config.gcInterval());
             MetaServer server = new MetaServer(config, lock, store, raft, dataNodes, collector, rpc, inProcess);

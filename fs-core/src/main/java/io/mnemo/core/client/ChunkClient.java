@@ -160,7 +160,7 @@ final class ChunkClient {
                 existing.close(); // the node moved: its old address is dead
             }
             return new RpcClient(group, address, config.secret(), config.connectionsPerPeer(),
-                    FrameDecoder.DEFAULT_MAX_FRAME_BYTES, config.rpcTimeoutMillis());
+                    FrameDecoder.DEFAULT_MAX_FRAME_BYTES, config.rpcTimeoutMillis(), config.directCalls());
         });
     }
 

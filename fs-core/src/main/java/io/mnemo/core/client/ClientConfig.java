@@ -9,8 +9,8 @@ import java.net.InetSocketAddress;
  *
  * @param writeBufferBytes bound on written bytes buffered or in flight to data nodes, over all open files
  * @param maxWriteBytes the largest single chunk write sent to a data node
- * @param directCalls call a metadata server running in this JVM directly rather than through a
- *     socket (see {@link io.mnemo.core.net.InProcess}); off only to test the network path in one JVM
+ * @param directCalls call the metadata server and data nodes running in this JVM directly rather
+ *     than through sockets (see {@link io.mnemo.core.net.InProcess}); off only to test the network path in one JVM
  */
 public record ClientConfig(
         InetSocketAddress metaAddress,

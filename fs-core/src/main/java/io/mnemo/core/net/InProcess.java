@@ -15,17 +15,26 @@ import java.util.concurrent.ConcurrentHashMap;
  * none. The client still proves the cluster secret, by holding the same one.
  */
 public final class InProcess {
-    private static final Map<InetSocketAddress, Registration<?>> SERVICES = new ConcurrentHashMap<>();
+    private static final Map<Key, Registration<?>> SERVICES = new ConcurrentHashMap<>();
 
     private InProcess() {}
 
-    private record Registration<S>(Class<S> type, ClusterSecret secret, S service) {}
+    private record Key(InetSocketAddress address, Class<?> type) {}
+
+    private record Registration<S>(ClusterSecret secret, S service) {}
+
+    /** A registration; closing it makes the service unreachable in-process. */
+    public interface Handle extends AutoCloseable {
+        @Override
+        void close();
+    }
 
     /** Makes {@code service} reachable at {@code address} until the returned handle is closed. */
-    public static <S> AutoCloseable register(InetSocketAddress address, Class<S> type, ClusterSecret secret, S service) {
-        Registration<S> registration = new Registration<>(type, secret, service);
-        SERVICES.put(address, registration);
-        return () -> SERVICES.remove(address, registration);
+    public static <S> Handle register(InetSocketAddress address, Class<S> type, ClusterSecret secret, S service) {
+        Key key = new Key(address, type);
+        Registration<S> registration = new Registration<>(secret, service);
+        SERVICES.put(key, registration);
+        return () -> SERVICES.remove(key, registration);
     }
 
     /**
@@ -35,8 +44,8 @@ public final class InProcess {
      */
     public static <S> Optional<S> find(InetSocketAddress address, Class<S> type, ClusterSecret secret)
             throws FsException {
-        Registration<?> r = SERVICES.get(address);
-        if (r == null || r.type() != type) {
+        Registration<?> r = SERVICES.get(new Key(address, type));
+        if (r == null) {
             return Optional.empty();
         }
         byte[] nonce = ClusterSecret.nonce();

@@ -44,16 +44,28 @@ public final class RpcClient implements Closeable {
     private final AtomicReferenceArray<CompletableFuture<Connection>> connections;
     private final AtomicInteger next = new AtomicInteger();
     private final AtomicLong requestIds = new AtomicLong();
+    private final boolean inProcess;
     private volatile boolean closed;
 
+    /** A client that always goes through the network. */
     public RpcClient(EventLoopGroup group, InetSocketAddress address, ClusterSecret secret, int connections,
             int maxFrameBytes, long timeoutMillis) {
+        this(group, address, secret, connections, maxFrameBytes, timeoutMillis, false);
+    }
+
+    /**
+     * @param inProcess call the server directly when it runs in this JVM ({@link InProcess}),
+     *     looked up at every call, so that a server restarted at the same address is found
+     */
+    public RpcClient(EventLoopGroup group, InetSocketAddress address, ClusterSecret secret, int connections,
+            int maxFrameBytes, long timeoutMillis, boolean inProcess) {
         this.group = group;
         this.address = address;
         this.secret = secret;
         this.maxFrameBytes = maxFrameBytes;
         this.timeoutMillis = timeoutMillis;
         this.connections = new AtomicReferenceArray<>(connections);
+        this.inProcess = inProcess;
     }
 
     public InetSocketAddress address() {
@@ -62,6 +74,18 @@ public final class RpcClient implements Closeable {
 
     /** Sends a request; the returned frame's data must be released by the caller. Takes ownership of data. */
     public CompletableFuture<Frame> call(FrameType type, MessageLite message, ByteBuf data) {
+        if (inProcess) {
+            RpcServer.Endpoint local;
+            try {
+                local = InProcess.find(address, RpcServer.Endpoint.class, secret).orElse(null);
+            } catch (FsException refused) {
+                data.release();
+                return CompletableFuture.failedFuture(refused);
+            }
+            if (local != null && local.requestType() == type) {
+                return callDirectly(local, type, message, data);
+            }
+        }
         int slot = Math.floorMod(next.getAndIncrement(), connections.length());
         return connection(slot)
                 .whenComplete((c, e) -> {
@@ -74,6 +98,25 @@ public final class RpcClient implements Closeable {
 
     public CompletableFuture<Frame> call(FrameType type, MessageLite message) {
         return call(type, message, Unpooled.EMPTY_BUFFER);
+    }
+
+    private CompletableFuture<Frame> callDirectly(RpcServer.Endpoint server, FrameType type, MessageLite message,
+            ByteBuf data) {
+        long id = requestIds.incrementAndGet();
+        Frame request = Frame.of(type, id, message, data);
+        CompletableFuture<Reply> reply;
+        try {
+            reply = CompletableFuture.supplyAsync(() -> server.handler().handle(request), server.executor())
+                    .thenCompose(answer -> answer);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            request.release();
+            return CompletableFuture.failedFuture(new FsException(Errno.EIO, address + " is shutting down"));
+        }
+        return reply.thenApply(r -> Frame.of(type.response(), id, r.message(), r.data()))
+                .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(e instanceof TimeoutException
+                        ? new FsException(Errno.ETIMEDOUT, "no answer from " + address + " in " + timeoutMillis + " ms")
+                        : e));
     }
 
     private CompletableFuture<Connection> connection(int slot) {

@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
  * A Netty server for one request type. Each connection is challenged for the cluster secret,
  * then its requests are handed to the {@link RequestHandler} on a bounded executor and the
  * replies written back with the request's id (pipelined: many requests may be in flight).
+ * Clients in this JVM may skip the socket and call the handler on that executor ({@link Endpoint}).
  */
 public final class RpcServer implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(RpcServer.class);
@@ -32,12 +33,20 @@ public final class RpcServer implements Closeable {
     private final EventLoopGroup group;
     private final ExecutorService executor;
     private final Channel serverChannel;
+    private final InProcess.Handle inProcess;
 
-    private RpcServer(EventLoopGroup group, ExecutorService executor, Channel serverChannel) {
+    private RpcServer(EventLoopGroup group, ExecutorService executor, Channel serverChannel, InProcess.Handle inProcess) {
         this.group = group;
         this.executor = executor;
         this.serverChannel = serverChannel;
+        this.inProcess = inProcess;
     }
+
+    /**
+     * How a client in this JVM reaches a server ({@link InProcess}): its handler, called on its
+     * executor as for a request from the network, without the socket, the codec and the event loops.
+     */
+    record Endpoint(FrameType requestType, RequestHandler handler, ExecutorService executor) {}
 
     /**
      * Binds and starts serving.
@@ -66,7 +75,9 @@ public final class RpcServer implements Closeable {
                 });
         try {
             Channel channel = bootstrap.bind(address).sync().channel();
-            return new RpcServer(group, executor, channel);
+            InProcess.Handle inProcess = InProcess.register((InetSocketAddress) channel.localAddress(), Endpoint.class,
+                    secret, new Endpoint(requestType, handler, executor));
+            return new RpcServer(group, executor, channel, inProcess);
         } catch (Exception e) { // bind() throws BindException undeclared
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             executor.shutdownNow();
@@ -83,6 +94,7 @@ public final class RpcServer implements Closeable {
 
     @Override
     public void close() {
+        inProcess.close();
         serverChannel.close().awaitUninterruptibly();
         // Let requests already being served finish their disk I/O rather than interrupting it.
         executor.shutdown();
