@@ -1,10 +1,15 @@
 package io.mnemo.core.client;
 
+import com.google.common.collect.Range;
+import com.google.common.collect.RangeSet;
+import com.google.common.collect.TreeRangeSet;
+import com.google.protobuf.ByteString;
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
 import io.mnemo.core.model.ChunkId;
 import io.mnemo.core.model.InodeId;
 import io.mnemo.core.model.Layout;
+import io.mnemo.core.proto.InlineWrite;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
@@ -25,8 +30,10 @@ import com.google.errorprone.annotations.concurrent.GuardedBy;
  * so a handle always reads what any handle of this client wrote.
  *
  * <p>A small file stored inline (in the metadata service) is held whole in memory while open:
- * reads and writes touch only that copy, and flush sends it back in one request. A write past
- * {@link #INLINE_LIMIT_BYTES} moves the file to chunks for good.
+ * reads and writes touch only that copy, and flush sends back the ranges this client wrote
+ * ({@link #unsentInline}), never the rest of the copy, which other clients may have changed since.
+ * A write past {@link #INLINE_LIMIT_BYTES} moves the file to chunks for good, through the client's
+ * {@link Mover}, which talks to the metadata service.
  */
 final class OpenFile {
     /** A chunk write sent and not yet known to be finished. */
@@ -34,6 +41,12 @@ final class OpenFile {
         boolean overlaps(long otherOffset, long otherEnd) {
             return offset < otherEnd && otherOffset < end;
         }
+    }
+
+    /** Moves a file out of inline storage (see {@code MnemoClient}); returns once this client's copy has left it. */
+    @FunctionalInterface
+    interface Mover {
+        void moveToChunks(OpenFile file) throws FsException;
     }
 
     /** The largest file the client keeps inline; the metadata service may allow less (it says EFBIG). */
@@ -46,6 +59,7 @@ final class OpenFile {
     private final int maxWriteBytes;
     private final ReadAhead readAhead;
     private final Runnable pressure;
+    private final Mover mover;
     private final Object appendOrder = new Object();
 
     @GuardedBy("this") private long sizeBytes;
@@ -57,11 +71,11 @@ final class OpenFile {
     @GuardedBy("this") private FsException deferredError;
     /** The whole file while it is stored inline; bytes past sizeBytes are zero. Null once it lives in chunks. */
     @GuardedBy("this") private byte[] inline;
-    /** The file left inline storage since the last commit, which must say so. */
-    @GuardedBy("this") private boolean movedToChunks;
+    /** The ranges of {@link #inline} this client wrote since the last flush. */
+    @GuardedBy("this") private final RangeSet<Long> unsentInline = TreeRangeSet.create();
 
     OpenFile(InodeId inode, Layout layout, long sizeBytes, byte[] inlineData, ChunkClient chunks, Semaphore writeBudget,
-            int maxWriteBytes, Runnable pressure) {
+            int maxWriteBytes, Runnable pressure, Mover mover) {
         this.inode = inode;
         this.layout = layout;
         this.sizeBytes = sizeBytes;
@@ -71,6 +85,7 @@ final class OpenFile {
         this.maxWriteBytes = maxWriteBytes;
         this.readAhead = new ReadAhead(inode, layout, chunks);
         this.pressure = pressure;
+        this.mover = mover;
     }
 
     InodeId inode() {
@@ -110,30 +125,84 @@ final class OpenFile {
         return inline != null;
     }
 
-    /** The file's whole contents while inline, else null. */
-    synchronized byte[] inlineContents() {
-        return inline == null ? null : Arrays.copyOf(inline, (int) sizeBytes);
+    /** What this client wrote inline since the last flush, in offset order; null once the file lives in chunks. */
+    synchronized List<InlineWrite> unsentInline() {
+        if (inline == null) {
+            return null;
+        }
+        List<InlineWrite> writes = new ArrayList<>();
+        for (Range<Long> r : unsentInline.asRanges()) {
+            int from = r.lowerEndpoint().intValue();
+            writes.add(InlineWrite.newBuilder().setOffset(from)
+                    .setData(ByteString.copyFrom(inline, from, r.upperEndpoint().intValue() - from)).build());
+        }
+        return writes;
     }
 
-    synchronized boolean movedToChunks() {
-        return movedToChunks;
+    /**
+     * For a move out of inline storage: writes {@code stored}, the metadata service's inline copy
+     * as it is now (null if the file is no longer inline), and this client's unsent inline writes
+     * over it to chunks, and waits for them. The file stays inline here until {@link #leftInline}.
+     *
+     * @return the end of the bytes written
+     */
+    synchronized long copyToChunks(byte[] stored) throws FsException {
+        return copyToChunks(chunks, layout, inode, stored, inline, unsentInline);
     }
 
-    /** Moves an inline file's bytes to chunks (buffered like any write); the next commit says so. */
-    void moveToChunks() throws FsException {
-        byte[] moving;
-        synchronized (this) {
-            if (inline == null) {
-                return;
+    /**
+     * Writes {@code stored} (null: nothing) and the {@code own} ranges of {@code mine} to chunks,
+     * and waits for them. The own ranges are left out of the stored copy rather than written over
+     * it, so that no two of these writes overlap and their order does not matter.
+     */
+    static long copyToChunks(ChunkClient chunks, Layout layout, InodeId inode, byte[] stored, byte[] mine,
+            RangeSet<Long> own) throws FsException {
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
+        long end = 0;
+        if (stored != null) {
+            RangeSet<Long> theirs = TreeRangeSet.create();
+            theirs.add(Range.closedOpen(0L, (long) stored.length));
+            theirs.removeAll(own);
+            theirs.asRanges().forEach(r -> writeDirectly(chunks, layout, inode, stored, r, writes));
+            end = stored.length;
+        }
+        for (Range<Long> r : own.asRanges()) {
+            writeDirectly(chunks, layout, inode, mine, r, writes);
+            end = Math.max(end, r.upperEndpoint());
+        }
+        FsException failure = null;
+        for (CompletableFuture<Void> w : writes) {
+            try {
+                Futures.await(w);
+            } catch (FsException e) {
+                failure = failure == null ? e : failure;
             }
-            moving = Arrays.copyOf(inline, (int) sizeBytes);
-            inline = null;
-            movedToChunks = true;
-            dirty = true;
         }
-        if (moving.length > 0) {
-            writeToChunks(0, moving, moving.length);
+        if (failure != null) {
+            throw failure;
         }
+        return end;
+    }
+
+    /** Sends {@code range} of {@code source} (file offsets) as chunk writes, bypassing the write buffer. */
+    private static void writeDirectly(ChunkClient chunks, Layout layout, InodeId inode, byte[] source, Range<Long> range,
+            List<CompletableFuture<Void>> writes) {
+        long chunkSize = layout.chunkSizeBytes();
+        for (long at = range.lowerEndpoint(); at < range.upperEndpoint(); ) {
+            int n = (int) (Math.min(range.upperEndpoint(), (at / chunkSize + 1) * chunkSize) - at);
+            writes.add(chunks.write(layout, new ChunkId(inode, at / chunkSize), at % chunkSize,
+                    Unpooled.wrappedBuffer(source, (int) at, n)));
+            at += n;
+        }
+    }
+
+    /** The file lives in chunks now, with bytes up to {@code endBytes} there; the next flush commits the length. */
+    synchronized void leftInline(long endBytes) {
+        inline = null;
+        unsentInline.clear();
+        sizeBytes = Math.max(sizeBytes, endBytes);
+        dirty = true;
+        readAhead.invalidate();
     }
 
     /** Writes into the inline copy while the file fits, else (moving it first if need be) to chunks. */
@@ -146,12 +215,15 @@ final class OpenFile {
                             Math.max(offset + length, 2L * inline.length)));
                 }
                 System.arraycopy(data, 0, inline, (int) offset, length);
+                unsentInline.add(Range.closedOpen(offset, offset + length));
                 sizeBytes = Math.max(sizeBytes, offset + length);
                 dirty = true;
                 return;
             }
         }
-        moveToChunks();
+        if (isInline()) {
+            mover.moveToChunks(this);
+        }
         writeToChunks(offset, data, length);
     }
 
@@ -236,7 +308,7 @@ final class OpenFile {
     /** After a successful commit of the length (or inline contents) to metadata. */
     synchronized void markClean() {
         dirty = false;
-        movedToChunks = false;
+        unsentInline.clear();
     }
 
     /** Reads up to {@code length} bytes at {@code offset}; fewer only at the end of the file. */
@@ -271,6 +343,7 @@ final class OpenFile {
             } else if (newSize > inline.length) {
                 inline = Arrays.copyOf(inline, (int) newSize); // only called with newSize within the inline limit
             }
+            unsentInline.remove(Range.atLeast(newSize)); // the metadata service cuts its copy too
         }
         sizeBytes = newSize;
         readAhead.invalidate();

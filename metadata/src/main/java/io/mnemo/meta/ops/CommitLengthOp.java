@@ -8,6 +8,7 @@ import io.mnemo.core.proto.MetaResponse;
 import io.mnemo.meta.store.Inode;
 import io.mnemo.meta.store.Schema;
 import io.mnemo.meta.store.Txn;
+import java.util.Arrays;
 
 /**
  * After chunk writes (flush, fsync, close): the file is at least {@code size} bytes long, and
@@ -26,8 +27,14 @@ import io.mnemo.meta.store.Txn;
  * length) still works on files created inline. A non-empty inline file takes no commit without
  * the flag (EINVAL): its bytes change by write_inline.
  *
+ * <p>{@code check_inline}: other clients may write the inline copy (write_inline) while one moves
+ * the file, so the mover says which contents it copied to chunks ({@code expected_inline}); if the
+ * inline copy has changed since, nothing changes and the answer is EAGAIN: the mover copies the
+ * new contents and commits again. On a file already in chunks the check passes (another client
+ * moved it).
+ *
  * <p>Errors: ENOENT, EISDIR (a directory), EINVAL (another non-regular file; a non-empty inline
- * file without {@code moved_to_chunks}).
+ * file without {@code moved_to_chunks}), EAGAIN (the inline contents are not {@code expected_inline}).
  */
 public final class CommitLengthOp {
     private CommitLengthOp() {}
@@ -40,6 +47,10 @@ public final class CommitLengthOp {
             if (!req.getMovedToChunks() && inode.attributes().sizeBytes() > 0) {
                 throw new FsException(Errno.EINVAL, inode.id() + " is stored inline: write it with write_inline,"
                         + " or move it to chunks (moved_to_chunks)");
+            }
+            if (req.getCheckInline()
+                    && !Arrays.equals(InlineContents.read(txn, inode.id()), req.getExpectedInline().toByteArray())) {
+                throw new FsException(Errno.EAGAIN, inode.id() + ": the inline contents changed while being moved");
             }
             txn.delete(Schema.INLINE, inode.id());
             updated = updated.withInline(false);

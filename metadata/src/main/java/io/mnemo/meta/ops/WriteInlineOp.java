@@ -2,16 +2,20 @@ package io.mnemo.meta.ops;
 
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
+import io.mnemo.core.proto.InlineWrite;
 import io.mnemo.core.proto.MetaCommand;
 import io.mnemo.core.proto.MetaResponse;
 import io.mnemo.core.proto.WriteInlineReq;
 import io.mnemo.meta.store.Inode;
 import io.mnemo.meta.store.Schema;
 import io.mnemo.meta.store.Txn;
+import java.util.Arrays;
 
 /**
- * The write-back of a file stored inline: {@code data} becomes its whole contents, its size
- * {@code data.size()}, and its mtime and ctime the command's time. As with
+ * The write-back of a file stored inline: {@code data} becomes its whole contents and its size
+ * {@code data.size()}; or, with {@code splice}, each of {@code writes} replaces only the bytes at its
+ * offset (a gap reads as zeros) and the size becomes at least the largest end, so that clients
+ * writing disjoint ranges of one shared file each send only their own bytes and keep each other's. Either way its mtime and ctime become the command's time. As with
  * {@link CommitLengthOp}, the command carries the writer as its caller, whose permission was
  * checked when it opened the file (so a file created read-only can still be written through the
  * handle that created it, as open(2) promises), and a write by anybody but root drops S_ISUID,
@@ -19,7 +23,7 @@ import io.mnemo.meta.store.Txn;
  *
  * <p>Errors: ENOENT, EISDIR (a directory), EINVAL (another non-regular file, or a regular file
  * whose bytes live in chunks: the writer must write chunks and commit the length instead), EFBIG
- * ({@code data} is larger than the inline threshold: the writer moves the file to chunks).
+ * (a write ends beyond the inline threshold: the writer moves the file to chunks; nothing changes).
  */
 public final class WriteInlineOp {
     private WriteInlineOp() {}
@@ -30,14 +34,34 @@ public final class WriteInlineOp {
         if (!inode.inline()) {
             throw new FsException(Errno.EINVAL, inode.id() + " is not stored inline: its bytes live in chunks");
         }
-        if (req.getData().size() > inlineThresholdBytes) {
-            throw new FsException(Errno.EFBIG, req.getData().size() + " bytes do not fit inline (at most "
-                    + inlineThresholdBytes + ")");
+        byte[] contents;
+        if (req.getSplice()) {
+            long size = inode.attributes().sizeBytes();
+            for (InlineWrite w : req.getWritesList()) {
+                // offset is a u64: "negative" is beyond 2^63, and beyond the threshold too.
+                if (Long.compareUnsigned(w.getOffset(), inlineThresholdBytes) > 0
+                        || w.getOffset() + w.getData().size() > inlineThresholdBytes) {
+                    throw new FsException(Errno.EFBIG, w.getData().size() + " bytes at "
+                            + Long.toUnsignedString(w.getOffset()) + " do not fit inline (at most "
+                            + inlineThresholdBytes + ")");
+                }
+                size = Math.max(size, w.getOffset() + w.getData().size());
+            }
+            contents = Arrays.copyOf(InlineContents.read(txn, inode.id()), (int) size);
+            for (InlineWrite w : req.getWritesList()) {
+                w.getData().copyTo(contents, (int) w.getOffset());
+            }
+        } else {
+            if (req.getData().size() > inlineThresholdBytes) {
+                throw new FsException(Errno.EFBIG, req.getData().size() + " bytes do not fit inline (at most "
+                        + inlineThresholdBytes + ")");
+            }
+            contents = req.getData().toByteArray();
         }
         long now = cmd.getNowNs();
-        Inode updated = inode.withSize(req.getData().size()).withMtime(now).withCtime(now);
+        Inode updated = inode.withSize(contents.length).withMtime(now).withCtime(now);
         updated = updated.withMode(Permissions.of(cmd.getCaller()).modeAfterWrite(updated));
-        InlineContents.write(txn, inode.id(), req.getData().toByteArray());
+        InlineContents.write(txn, inode.id(), contents);
         txn.put(Schema.INODE, inode.id(), updated);
         return Replies.attr(updated);
     }

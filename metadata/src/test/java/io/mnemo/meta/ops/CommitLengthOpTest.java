@@ -110,6 +110,34 @@ class CommitLengthOpTest {
     }
 
     @Test
+    void commit_movedToChunks_withTheContentsTheMoverCopied_moves() throws Exception {
+        ok(ns.writeInline(f.getInode(), new byte[] {1, 2, 3}));
+        assertEquals(3, ok(ns.commitMovedToChunks(f.getInode(), 3, new byte[] {1, 2, 3})).getSize());
+        assertFalse(ns.store.get(Schema.INODE, new InodeId(f.getInode())).orElseThrow().inline());
+        assertTrue(ns.store.get(Schema.INLINE, new InodeId(f.getInode())).isEmpty());
+    }
+
+    @Test
+    void commit_movedToChunks_afterAnotherClientWroteInline_isEagain_andChangesNothing() throws Exception {
+        // The mover read {1, 2, 3} and copied it to chunks; another client wrote inline meanwhile.
+        ok(ns.writeInline(f.getInode(), new byte[] {1, 2, 3, 4}));
+        assertErrno(Errno.EAGAIN, ns.commitMovedToChunks(f.getInode(), 3, new byte[] {1, 2, 3}));
+        MetaResponse r = ns.open(f.getInode(), 0);
+        assertEquals(4, r.getAttr().getSize());
+        assertEquals(4, r.getInline().getData().size());
+        assertTrue(ns.store.get(Schema.INODE, new InodeId(f.getInode())).orElseThrow().inline());
+        assertErrno(Errno.EAGAIN, ns.commitMovedToChunks(f.getInode(), 0, new byte[0]), "an empty file was expected");
+    }
+
+    @Test
+    void commit_movedToChunks_withExpectedContents_ofAFileAnotherClientMoved_justCommitsTheLength() throws Exception {
+        ok(ns.writeInline(f.getInode(), new byte[] {1, 2, 3}));
+        ok(ns.commitMovedToChunks(f.getInode(), 3, new byte[] {1, 2, 3}));
+        assertEquals(90_000, ok(ns.commitMovedToChunks(f.getInode(), 90_000, new byte[] {7})).getSize());
+        assertFalse(ns.open(f.getInode(), 0).hasInline());
+    }
+
+    @Test
     void commit_withoutMovedToChunks_ofANonEmptyInlineFile_isEinval_andChangesNothing() throws Exception {
         ok(ns.writeInline(f.getInode(), new byte[] {1, 2, 3}));
         assertErrno(Errno.EINVAL, ns.commitLength(f.getInode(), 10, true));

@@ -9,6 +9,7 @@ import io.mnemo.core.model.FileType;
 import io.mnemo.core.proto.AttrMsg;
 import io.mnemo.core.proto.Caller;
 import io.mnemo.core.proto.CommitLengthReq;
+import io.mnemo.core.proto.InlineWrite;
 import io.mnemo.core.proto.CreateReq;
 import io.mnemo.core.proto.DirEntryMsg;
 import io.mnemo.core.proto.GetattrReq;
@@ -176,6 +177,23 @@ final class Fixture implements AutoCloseable {
     MetaResponse writeInline(long inode, byte[] data) {
         return apply(MetaCommand.newBuilder().setWriteInline(WriteInlineReq.newBuilder().setInode(inode)
                 .setData(ByteString.copyFrom(data))));
+    }
+
+    MetaResponse spliceInline(long inode, long offset, byte[] data) {
+        return apply(MetaCommand.newBuilder().setWriteInline(WriteInlineReq.newBuilder().setInode(inode)
+                .setSplice(true).addWrites(InlineWrite.newBuilder().setOffset(offset).setData(ByteString.copyFrom(data)))));
+    }
+
+    MetaResponse spliceInline(long inode, InlineWrite... writes) {
+        return apply(MetaCommand.newBuilder().setWriteInline(WriteInlineReq.newBuilder().setInode(inode)
+                .setSplice(true).addAllWrites(java.util.List.of(writes))));
+    }
+
+    /** A move out of inline storage that holds only if the inline contents are still {@code expected}. */
+    MetaResponse commitMovedToChunks(long inode, long size, byte[] expected) {
+        return apply(MetaCommand.newBuilder().setCommitLength(CommitLengthReq.newBuilder().setInode(inode)
+                .setSize(size).setMovedToChunks(true).setCheckInline(true)
+                .setExpectedInline(ByteString.copyFrom(expected))));
     }
 
     MetaResponse getattr(long inode) {

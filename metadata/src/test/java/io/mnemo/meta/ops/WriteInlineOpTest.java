@@ -14,7 +14,9 @@ import com.google.protobuf.ByteString;
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.model.FileType;
 import io.mnemo.core.model.InodeId;
+import com.google.protobuf.ByteString;
 import io.mnemo.core.proto.AttrMsg;
+import io.mnemo.core.proto.InlineWrite;
 import io.mnemo.core.proto.MetaCommand;
 import io.mnemo.core.proto.MetaResponse;
 import io.mnemo.core.proto.PurgeOrphanReq;
@@ -80,6 +82,50 @@ class WriteInlineOpTest {
         MetaResponse r = ns.open(f.getInode(), 0);
         assertEquals(3, r.getAttr().getSize());
         assertArrayEquals(bytes("bye"), r.getInline().getData().toByteArray(), "replaced, not overwritten in place");
+    }
+
+    @Test
+    void splice_writesOnlyItsBytes_soDisjointWritersKeepEachOthers_andAGapReadsAsZeros() {
+        ok(ns.spliceInline(f.getInode(), 4, bytes("BBBB")));
+        AttrMsg a = ok(ns.spliceInline(f.getInode(), 0, bytes("AA")));
+        assertEquals(8, a.getSize(), "a splice below the end keeps the length");
+        assertEquals(ns.now(), a.getMtimeNs());
+        assertArrayEquals(bytes("AA\0\0BBBB"), ns.open(f.getInode(), 0).getInline().getData().toByteArray());
+        assertEquals(12, ok(ns.spliceInline(f.getInode(), 10, bytes("CC"))).getSize());
+        assertArrayEquals(bytes("AA\0\0BBBB\0\0CC"), ns.open(f.getInode(), 0).getInline().getData().toByteArray());
+        ok(ns.spliceInline(f.getInode(), 1, bytes("xyz")));
+        assertArrayEquals(bytes("Axyz" + "BBBB\0\0CC"), ns.open(f.getInode(), 0).getInline().getData().toByteArray(),
+                "overwritten in place");
+    }
+
+    @Test
+    void splice_endingPastTheThreshold_isEfbig_atAnyOffset_andChangesNothing() {
+        ok(ns.spliceInline(f.getInode(), 0, bytes("kept")));
+        ok(ns.spliceInline(f.getInode(), LIMIT - 1, bytes("z")));
+        assertErrno(Errno.EFBIG, ns.spliceInline(f.getInode(), LIMIT - 1, bytes("zz")));
+        assertErrno(Errno.EFBIG, ns.spliceInline(f.getInode(), LIMIT + 1, new byte[0]));
+        assertErrno(Errno.EFBIG, ns.spliceInline(f.getInode(), -2, bytes("x")), "an offset beyond 2^63");
+        MetaResponse r = ns.open(f.getInode(), 0);
+        assertEquals(LIMIT, r.getAttr().getSize());
+        assertArrayEquals(bytes("kept"), java.util.Arrays.copyOf(r.getInline().getData().toByteArray(), 4));
+    }
+
+    @Test
+    void splice_ofSeveralRanges_writesThemAll_orNothingIfOneEndsPastTheThreshold() {
+        ok(ns.spliceInline(f.getInode(), write(0, "ab"), write(6, "cd")));
+        assertArrayEquals(bytes("ab\0\0\0\0cd"), ns.open(f.getInode(), 0).getInline().getData().toByteArray());
+        assertErrno(Errno.EFBIG, ns.spliceInline(f.getInode(), write(2, "xx"), write(LIMIT, "y")));
+        assertArrayEquals(bytes("ab\0\0\0\0cd"), ns.open(f.getInode(), 0).getInline().getData().toByteArray());
+    }
+
+    static InlineWrite write(long offset, String data) {
+        return InlineWrite.newBuilder().setOffset(offset).setData(ByteString.copyFromUtf8(data)).build();
+    }
+
+    @Test
+    void splice_ofAFileInChunks_isEinval() {
+        ok(ns.commitMovedToChunks(f.getInode(), 100));
+        assertErrno(Errno.EINVAL, ns.spliceInline(f.getInode(), 0, bytes("late")));
     }
 
     @Test
