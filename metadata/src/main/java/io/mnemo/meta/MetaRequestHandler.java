@@ -15,6 +15,8 @@ import io.mnemo.core.proto.Protos;
 import io.mnemo.core.proto.RegisterNodeReply;
 import io.mnemo.core.proto.RegisterNodeReq;
 import io.mnemo.core.proto.SetxattrReq;
+import io.mnemo.core.proto.InlineWrite;
+import io.mnemo.core.proto.WriteInlineReq;
 import io.mnemo.meta.cluster.LayoutPolicy;
 import io.mnemo.meta.cluster.LayoutSpec;
 import io.mnemo.meta.cluster.NodeRegistry;
@@ -49,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * Raft.
  *
  * <p>Two checks run here, before proposing, because they need what only the leader has: a
- * write_inline larger than the inline threshold is EFBIG at once, so that oversized contents
+ * write_inline reaching past the inline threshold is EFBIG at once, so that oversized contents
  * never enter the log (apply checks the same threshold again); and setting
  * {@code user.mnemo.layout} of a regular file that some session holds open is EBUSY, since the
  * holder keeps writing by the layout it opened the file with.
@@ -149,12 +151,16 @@ final class MetaRequestHandler implements RequestHandler, MetaService {
     }
 
     private MetaCommand writeInline(MetaRequest req) throws FsException {
-        int bytes = req.getWriteInline().getData().size();
-        if (bytes > inlineThresholdBytes) {
-            throw new FsException(Errno.EFBIG, bytes + " bytes do not fit inline (at most " + inlineThresholdBytes
-                    + "): move the file to chunks");
+        WriteInlineReq write = req.getWriteInline();
+        long end = write.getData().size();
+        for (InlineWrite w : write.getWritesList()) {
+            end = Math.max(end, w.getOffset() + w.getData().size());
         }
-        return command(req).setWriteInline(req.getWriteInline()).build();
+        if (end > inlineThresholdBytes || end < 0) { // offsets are u64: "negative" is beyond 2^63
+            throw new FsException(Errno.EFBIG, "writing inline up to byte " + Long.toUnsignedString(end)
+                    + " does not fit (at most " + inlineThresholdBytes + "): move the file to chunks");
+        }
+        return command(req).setWriteInline(write).build();
     }
 
     private MetaCommand setxattr(MetaRequest req) throws FsException {
