@@ -12,6 +12,9 @@ import io.mnemo.fuse.PathResolver.Parent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import com.kenai.jffi.MemoryIO;
+import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import ru.serce.jnrfuse.FuseFillDir;
@@ -235,19 +238,15 @@ final class MnemoFuse extends FuseStubFS {
     @Override
     public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
         return FuseCall.call("read", path, () -> {
-            byte[] data = client.read(files.get(fi.fh.get()), offset, (int) size);
-            buf.put(0, data, 0, data.length);
-            return data.length;
+            return client.read(files.get(fi.fh.get()), offset, fuseBuffer(buf, size));
         });
     }
 
     @Override
     public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
         return FuseCall.call("write", path, () -> {
-            byte[] data = new byte[(int) size];
-            buf.get(0, data, 0, data.length);
-            client.write(files.get(fi.fh.get()), offset, data, data.length);
-            return data.length;
+            client.write(files.get(fi.fh.get()), offset, Unpooled.wrappedBuffer(fuseBuffer(buf, size)));
+            return (int) size;
         });
     }
 
@@ -368,6 +367,15 @@ final class MnemoFuse extends FuseStubFS {
             client.removexattr(paths.inode(path, caller()), name, caller());
             return 0;
         });
+    }
+
+    /**
+     * libfuse's data buffer of a read or write as a direct ByteBuffer (made by JNI; Netty's own
+     * wrapper of a native address needs sun.misc.Unsafe): data goes straight between it and the
+     * client's buffers, one copy and no garbage per call.
+     */
+    private static ByteBuffer fuseBuffer(Pointer buf, long size) {
+        return MemoryIO.getInstance().newDirectByteBuffer(buf.address(), (int) size);
     }
 
     /** The getxattr/listxattr contract: size 0 asks for the length; a buffer too small is ERANGE. */

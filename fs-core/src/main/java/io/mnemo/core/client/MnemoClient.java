@@ -41,10 +41,13 @@ import io.mnemo.core.proto.StatfsReq;
 import io.mnemo.core.proto.UnlinkReq;
 import io.mnemo.core.proto.WriteInlineReq;
 import io.mnemo.core.proto.MetaResponse;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.io.Closeable;
+import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -417,6 +420,20 @@ public final class MnemoClient implements Closeable {
 
     /** Reads up to {@code length} bytes; a shorter result means the end of the file. */
     public byte[] read(FileHandle handle, long offset, int length) throws FsException {
+        checkRead(handle, offset);
+        return handle.file().read(offset, length);
+    }
+
+    /**
+     * Reads into {@code out}, from its position for at most its remaining bytes (the position
+     * does not move), and returns how many bytes were read: fewer means the end of the file.
+     */
+    public int read(FileHandle handle, long offset, ByteBuffer out) throws FsException {
+        checkRead(handle, offset);
+        return handle.file().read(offset, out);
+    }
+
+    private void checkRead(FileHandle handle, long offset) throws FsException {
         if (offset < 0) {
             throw new FsException(Errno.EINVAL, "negative offset");
         }
@@ -426,7 +443,6 @@ public final class MnemoClient implements Closeable {
         if (handle.claimAtimeUpdate()) {
             touchAtime(handle.openedWith());
         }
-        return handle.file().read(offset, length);
     }
 
     /**
@@ -436,6 +452,14 @@ public final class MnemoClient implements Closeable {
      * @return the offset the data was written at
      */
     public long write(FileHandle handle, long offset, byte[] data, int length) throws FsException {
+        return write(handle, offset, Unpooled.wrappedBuffer(data, 0, length));
+    }
+
+    /**
+     * As {@link #write(FileHandle, long, byte[], int)}, for the readable bytes of {@code data},
+     * which are copied before this returns (the caller keeps the buffer and releases it).
+     */
+    public long write(FileHandle handle, long offset, ByteBuf data) throws FsException {
         if (offset < 0) {
             throw new FsException(Errno.EINVAL, "negative offset");
         }
@@ -443,9 +467,9 @@ public final class MnemoClient implements Closeable {
             throw new FsException(Errno.EBADF, "file not open for writing");
         }
         if ((handle.flags() & O_APPEND) != 0) {
-            return handle.file().append(data, length);
+            return handle.file().append(data);
         }
-        handle.file().write(offset, data, length);
+        handle.file().write(offset, data);
         return offset;
     }
 

@@ -11,6 +11,8 @@ import io.mnemo.core.model.InodeId;
 import io.mnemo.core.model.Layout;
 import io.mnemo.core.proto.InlineWrite;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import java.nio.ByteBuffer;
 import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -206,7 +208,8 @@ final class OpenFile {
     }
 
     /** Writes into the inline copy while the file fits, else (moving it first if need be) to chunks. */
-    void write(long offset, byte[] data, int length) throws FsException {
+    void write(long offset, ByteBuf data) throws FsException {
+        int length = data.readableBytes();
         synchronized (this) {
             throwDeferred();
             if (inline != null && offset + length <= INLINE_LIMIT_BYTES) {
@@ -214,7 +217,7 @@ final class OpenFile {
                     inline = Arrays.copyOf(inline, (int) Math.min(INLINE_LIMIT_BYTES,
                             Math.max(offset + length, 2L * inline.length)));
                 }
-                System.arraycopy(data, 0, inline, (int) offset, length);
+                data.getBytes(data.readerIndex(), inline, (int) offset, length);
                 unsentInline.add(Range.closedOpen(offset, offset + length));
                 sizeBytes = Math.max(sizeBytes, offset + length);
                 dirty = true;
@@ -224,7 +227,7 @@ final class OpenFile {
         if (isInline()) {
             mover.moveToChunks(this);
         }
-        writeToChunks(offset, data, length);
+        writeToChunks(offset, data);
     }
 
     /**
@@ -232,7 +235,8 @@ final class OpenFile {
      * client's bound: a writer that needs room waits for it without holding this file's lock,
      * after asking the other open files to send what they hold ({@code pressure}).
      */
-    private void writeToChunks(long offset, byte[] data, int length) throws FsException {
+    private void writeToChunks(long offset, ByteBuf data) throws FsException {
+        int length = data.readableBytes();
         int done = 0;
         int reserved = 0; // budget this call acquired for a new extent and has not used yet
         try {
@@ -251,12 +255,16 @@ final class OpenFile {
                             if (reserved < capacity) {
                                 break;
                             }
-                            extent = Unpooled.buffer(Math.min(capacity, 256 * 1024), capacity);
+                            // Pooled and off-heap: extents of up to 4 MiB on the heap were G1 humongous
+                            // objects (a young and often an old collection each), and a file channel
+                            // copies a heap buffer to a direct one before writing it anyway.
+                            extent = PooledByteBufAllocator.DEFAULT.directBuffer(Math.min(capacity, 256 * 1024),
+                                    capacity);
                             extentOffset = position;
                             reserved -= capacity;
                         }
                         int n = Math.min(length - done, extent.maxWritableBytes());
-                        extent.writeBytes(data, done, n);
+                        extent.writeBytes(data, data.readerIndex() + done, n);
                         done += n;
                         sizeBytes = Math.max(sizeBytes, position + n);
                         dirty = true;
@@ -278,10 +286,10 @@ final class OpenFile {
     }
 
     /** Writes at the current end of the file, atomically with respect to this client's other appenders. */
-    long append(byte[] data, int length) throws FsException {
+    long append(ByteBuf data) throws FsException {
         synchronized (appendOrder) {
             long offset = sizeBytes();
-            write(offset, data, length);
+            write(offset, data);
             return offset;
         }
     }
@@ -313,6 +321,16 @@ final class OpenFile {
 
     /** Reads up to {@code length} bytes at {@code offset}; fewer only at the end of the file. */
     byte[] read(long offset, int length) throws FsException {
+        byte[] out = new byte[(int) Math.max(0, Math.min(length, sizeBytes() - offset))];
+        int n = read(offset, ByteBuffer.wrap(out));
+        return n == out.length ? out : Arrays.copyOf(out, n);
+    }
+
+    /**
+     * Reads into {@code out}, from its position for at most its remaining bytes (the position does
+     * not move); returns how many bytes the file had there, fewer at its end.
+     */
+    int read(long offset, ByteBuffer out) throws FsException {
         long size;
         synchronized (this) {
             if (extent != null || !inFlight.isEmpty()) {
@@ -320,19 +338,21 @@ final class OpenFile {
             }
             size = sizeBytes;
         }
-        if (offset >= size || length <= 0) {
-            return new byte[0];
+        if (offset >= size || !out.hasRemaining()) {
+            return 0;
         }
-        byte[] out = new byte[(int) Math.min(length, size - offset)];
+        int n = (int) Math.min(out.remaining(), size - offset);
+        ByteBuffer target = out.slice(out.position(), n);
         synchronized (this) {
             if (inline != null) {
-                int n = (int) Math.max(0, Math.min(out.length, Math.min(inline.length, sizeBytes) - offset));
-                System.arraycopy(inline, (int) offset, out, 0, n);
-                return out;
+                int stored = (int) Math.max(0, Math.min(n, Math.min(inline.length, sizeBytes) - offset));
+                target.put(0, inline, (int) offset, stored);
+                target.put(stored, new byte[n - stored]);
+                return n;
             }
         }
-        readAhead.read(offset, out, size);
-        return out;
+        readAhead.read(offset, target, size);
+        return n;
     }
 
     /** The file was truncated to {@code newSize} (its chunks already cut): forget anything beyond. */

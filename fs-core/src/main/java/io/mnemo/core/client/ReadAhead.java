@@ -6,6 +6,7 @@ import io.mnemo.core.model.ChunkId;
 import io.mnemo.core.model.InodeId;
 import io.mnemo.core.model.Layout;
 import io.netty.buffer.ByteBuf;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -24,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 final class ReadAhead {
     static final int SEGMENT_BYTES = 1 << 20;
     static final int MAX_WINDOW_BYTES = 32 << 20;
+    private static final byte[] ZEROS = new byte[64 * 1024];
 
     private record Piece(CompletableFuture<byte[]> data, int from, int to, int length) {}
 
@@ -44,12 +46,17 @@ final class ReadAhead {
         this.segmentBytes = Math.min(SEGMENT_BYTES, layout.chunkSizeBytes());
     }
 
-    /** Fills {@code out} with the file's bytes at {@code offset}; bytes no chunk holds stay zero. */
-    void read(long offset, byte[] out, long fileSize) throws FsException {
+    /**
+     * Fills {@code out} (from its position, for its remaining bytes; the position does not move)
+     * with the file's bytes at {@code offset}; bytes no chunk holds read as zeros.
+     */
+    void read(long offset, ByteBuffer out, long fileSize) throws FsException {
+        int length = out.remaining();
+        int base = out.position();
         List<Piece> pieces = new ArrayList<>();
         synchronized (this) {
             boolean sequential = Math.abs(offset - expected) <= 2L * SEGMENT_BYTES;
-            expected = offset + out.length;
+            expected = offset + length;
             if (sequential) {
                 windowBytes = Math.min(Math.max(2 * windowBytes, 2L * SEGMENT_BYTES), MAX_WINDOW_BYTES);
                 segments.headMap(segmentStart(offset) - segmentBytes, false).clear(); // keep one behind for stragglers
@@ -58,16 +65,16 @@ final class ReadAhead {
                 segments.clear();
             }
             int done = 0;
-            while (done < out.length) {
+            while (done < length) {
                 long position = offset + done;
                 long start = segmentStart(position);
                 int inSegment = (int) (position - start);
                 if (sequential || segments.containsKey(start)) {
-                    int n = Math.min(out.length - done, segmentBytes - inSegment);
+                    int n = Math.min(length - done, segmentBytes - inSegment);
                     pieces.add(new Piece(segment(start, fileSize), inSegment, done, n));
                     done += n;
                 } else {
-                    int n = (int) Math.min(out.length - done, layout.chunkSizeBytes() - position % layout.chunkSizeBytes());
+                    int n = (int) Math.min(length - done, layout.chunkSizeBytes() - position % layout.chunkSizeBytes());
                     pieces.add(new Piece(fetch(position, n), 0, done, n));
                     done += n;
                 }
@@ -83,10 +90,12 @@ final class ReadAhead {
         for (Piece p : pieces) {
             try {
                 byte[] data = Futures.await(p.data());
-                int available = Math.min(p.length(), data.length - p.from());
-                if (available > 0) { // a fetch comes back short at a hole or the end of a chunk
-                    System.arraycopy(data, p.from(), out, p.to(), available);
+                int available = Math.max(0, Math.min(p.length(), data.length - p.from()));
+                if (available > 0) {
+                    out.put(base + p.to(), data, p.from(), available);
                 }
+                // A fetch comes back short at a hole or the end of a chunk: the rest reads as zeros.
+                zero(out, base + p.to() + available, p.length() - available);
             } catch (FsException e) {
                 synchronized (this) {
                     segments.clear(); // never serve a failed fetch again
@@ -96,6 +105,12 @@ final class ReadAhead {
         }
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    private static void zero(ByteBuffer out, int index, int length) {
+        for (int done = 0; done < length; done += ZEROS.length) {
+            out.put(index + done, ZEROS, 0, Math.min(ZEROS.length, length - done));
         }
     }
 
