@@ -52,6 +52,7 @@ public final class FuseMount implements Closeable {
         mount.loop.start();
         try {
             probe.await(target, mount.loop::isAlive, READY_TIMEOUT_MILLIS);
+            KernelReadahead.widen(target);
             warmup.start(target);
         } catch (IOException | InterruptedException e) {
             mount.close();
