@@ -12,8 +12,8 @@ import io.mnemo.core.model.Layout;
 import io.mnemo.core.proto.InlineWrite;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
-import java.nio.ByteBuffer;
 import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -346,7 +346,9 @@ final class OpenFile {
         synchronized (this) {
             if (inline != null) {
                 int stored = (int) Math.max(0, Math.min(n, Math.min(inline.length, sizeBytes) - offset));
-                target.put(0, inline, (int) offset, stored);
+                if (stored > 0) {
+                    target.put(0, inline, (int) offset, stored);
+                }
                 target.put(stored, new byte[n - stored]);
                 return n;
             }

@@ -13,9 +13,10 @@ import java.util.Arrays;
 
 /**
  * The write-back of a file stored inline: {@code data} becomes its whole contents and its size
- * {@code data.size()}; or, with {@code splice}, each of {@code writes} replaces only the bytes at its
- * offset (a gap reads as zeros) and the size becomes at least the largest end, so that clients
- * writing disjoint ranges of one shared file each send only their own bytes and keep each other's. Either way its mtime and ctime become the command's time. As with
+ * {@code data.size()}; or, with {@code splice}, each of {@code writes} replaces only the bytes at
+ * its offset (a gap reads as zeros) and the size becomes at least the largest end, so that
+ * clients writing disjoint ranges of one shared file each send only their own bytes and keep
+ * each other's. Either way its mtime and ctime become the command's time. As with
  * {@link CommitLengthOp}, the command carries the writer as its caller, whose permission was
  * checked when it opened the file (so a file created read-only can still be written through the
  * handle that created it, as open(2) promises), and a write by anybody but root drops S_ISUID,
