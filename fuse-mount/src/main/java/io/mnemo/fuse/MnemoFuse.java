@@ -220,11 +220,10 @@ final class MnemoFuse extends FuseStubFS {
     @Override
     public int create(String path, long mode, FuseFileInfo fi) {
         return FuseCall.call("create", path, () -> {
-            Parent p = paths.parent(path, caller());
-            int flags = fi.flags.get();
             Caller caller = caller();
-            Attributes a = client.createFile(p.dir(), p.name(), (int) mode, (flags & O_EXCL) != 0, caller);
-            return opened(fi, client.open(a.inode(), flags, true, caller));
+            Parent p = paths.parent(path, caller);
+            int flags = fi.flags.get();
+            return opened(fi, client.createAndOpen(p.dir(), p.name(), (int) mode, flags, (flags & O_EXCL) != 0, caller));
         });
     }
 

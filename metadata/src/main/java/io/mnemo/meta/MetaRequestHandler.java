@@ -125,7 +125,7 @@ final class MetaRequestHandler implements RequestHandler, MetaService {
             }
             case STATFS -> done(MetaResponse.newBuilder().setStatfs(nodes.statfs()).build());
             case CLUSTER_INFO -> done(MetaResponse.newBuilder().setClusterInfo(nodes.clusterInfo()).build());
-            case CREATE -> proposer.propose(create(req));
+            case CREATE -> req.getCreate().hasOpen() ? createAndOpen(req) : proposer.propose(create(req));
             case UNLINK -> proposer.propose(command(req).setUnlink(req.getUnlink()).build());
             case RENAME -> proposer.propose(command(req).setRename(req.getRename()).build());
             case LINK -> proposer.propose(command(req).setLink(req.getLink()).build());
@@ -142,12 +142,28 @@ final class MetaRequestHandler implements RequestHandler, MetaService {
 
     private MetaCommand create(MetaRequest req) {
         InodeId id = inodes.next();
-        MetaCommand.Builder cmd = command(req).setNewInode(id.value()).setCreate(req.getCreate());
+        MetaCommand.Builder cmd = command(req).setNewInode(id.value()).setCreate(req.getCreate().toBuilder().clearOpen());
         if (req.getCreate().getType() == FileType.REGULAR.ordinal()) {
             // Without chains the command goes without a layout: apply answers ENOSPC unless the file exists.
             layouts.choose(id).ifPresent(layout -> cmd.setNewLayout(Protos.toMsg(layout)));
         }
         return cmd.build();
+    }
+
+    /** open(O_CREAT) in one round trip: the create, then, if it succeeded, the open of what it answered. */
+    private CompletableFuture<MetaResponse> createAndOpen(MetaRequest req) {
+        return proposer.propose(create(req)).thenApply(created -> {
+            if (created.getErrno() != 0) {
+                return created;
+            }
+            OpenReq open = req.getCreate().getOpen().toBuilder()
+                    .setInode(created.getAttr().getInode()).setCreated(true).build();
+            try {
+                return open(req.toBuilder().setOpen(open).build());
+            } catch (FsException e) {
+                return Replies.error(e);
+            }
+        });
     }
 
     private MetaCommand writeInline(MetaRequest req) throws FsException {

@@ -397,7 +397,27 @@ public final class MnemoClient implements Closeable {
     public FileHandle open(InodeId inode, int flags, boolean created, Caller caller) throws FsException {
         MetaResponse reply = meta.call(request(caller).setOpen(OpenReq.newBuilder()
                 .setInode(inode.value()).setFlags(flags).setSession(session).setCreated(created)).build());
+        return opened(reply, flags, caller);
+    }
+
+    /**
+     * open(2) with O_CREAT in one metadata call: creates the regular file (EEXIST if it exists and
+     * {@code exclusive}, else the existing one) and opens it as its creator, as
+     * {@link #createFile} and then {@link #open} with {@code created} would.
+     */
+    public FileHandle createAndOpen(InodeId parent, Name name, int mode, int flags, boolean exclusive, Caller caller)
+            throws FsException {
+        MetaResponse reply = meta.call(request(caller).setCreate(CreateReq.newBuilder()
+                .setParent(parent.value()).setName(bytes(name)).setType(FileType.REGULAR.ordinal())
+                .setMode(mode & 07777).setExclusive(exclusive)
+                .setOpen(OpenReq.newBuilder().setFlags(flags).setSession(session))).build());
+        return opened(reply, flags, caller);
+    }
+
+    /** The handle for an open's reply; the session holds the inode open already. */
+    private FileHandle opened(MetaResponse reply, int flags, Caller caller) throws FsException {
         Attributes a = Protos.fromMsg(reply.getAttr());
+        InodeId inode = a.inode();
         byte[] inlineData = reply.hasInline() ? reply.getInline().getData().toByteArray() : null;
         if (a.isDirectory()) {
             release(inode);

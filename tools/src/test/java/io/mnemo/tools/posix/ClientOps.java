@@ -330,8 +330,7 @@ final class ClientOps implements PosixOps {
         }
         FileHandle handle;
         if (existing == null) {
-            Attributes created = client.createFile(p.dir().inode(), p.name(), mode, true, caller);
-            handle = client.open(created.inode(), flags & ~VFS_FLAGS, true, caller);
+            handle = client.createAndOpen(p.dir().inode(), p.name(), mode, flags & ~VFS_FLAGS, true, caller);
         } else {
             if (existing.type() == FileType.SYMLINK) {
                 existing = walk(path, true);
