@@ -1,5 +1,7 @@
 package io.mnemo.tools;
 
+import static org.awaitility.Awaitility.await;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +10,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -52,14 +55,8 @@ class SpaceIT {
         assertArrayEquals(keep, Files.readAllBytes(mnt.resolve("after.bin")), "space is usable again");
     }
 
-    private static void awaitChunkBytesAtMost(long bytes) throws Exception {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (chunkBytes() > bytes) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("chunk bytes stayed at " + chunkBytes() + ", expected at most " + bytes);
-            }
-            Thread.sleep(100);
-        }
+    private static void awaitChunkBytesAtMost(long bytes) {
+        await("chunk bytes at most " + bytes).atMost(Duration.ofSeconds(30)).until(() -> chunkBytes() <= bytes);
     }
 
     /** Bytes in all chunk files; counted again if the collector deleted something mid-walk. */

@@ -1,11 +1,14 @@
 package io.mnemo.meta.raft;
 
+import static org.awaitility.Awaitility.await;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
@@ -34,8 +37,7 @@ class EarlyAnswersTest {
         assertEquals(0, answers.oldestUnsyncedNanos());
         answers.committed(9);
         answers.answered(10);
-        Thread.sleep(5);
-        assertTrue(answers.oldestUnsyncedNanos() >= 5_000_000, "answered 5 ms ago, not synced");
+        await().atMost(Duration.ofSeconds(5)).until(() -> answers.oldestUnsyncedNanos() >= 5_000_000);
         answers.committed(10);
         assertEquals(0, answers.oldestUnsyncedNanos());
     }

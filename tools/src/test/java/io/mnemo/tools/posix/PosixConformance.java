@@ -15,6 +15,7 @@ import static io.mnemo.tools.posix.PosixOps.W_OK;
 import static io.mnemo.tools.posix.PosixOps.XATTR_CREATE;
 import static io.mnemo.tools.posix.PosixOps.XATTR_REPLACE;
 import static io.mnemo.tools.posix.PosixOps.X_OK;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -63,7 +65,7 @@ abstract class PosixConformance {
     static final int STRANGER = 1003;
     /** A group MEMBER belongs to and the others do not. */
     static final int SHARED_GROUP = 2000;
-    private static final long POLL_TIMEOUT_NANOS = 30_000_000_000L;
+    private static final Duration POLL_TIMEOUT = Duration.ofSeconds(30);
 
     /** The operations as root. */
     protected abstract PosixOps ops();
@@ -972,12 +974,8 @@ abstract class PosixConformance {
         ops().utimens(p("f"), old, OMIT);
         long wallBefore = wallNanos();
         readFile(p("f"));
-        long deadline = System.nanoTime() + 5_000_000_000L; // Mnemo sends the atime update without waiting
-        Stat after = ops().stat(p("f"));
-        while (after.atimeNanos() == old && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-            after = ops().stat(p("f"));
-        }
+        // Mnemo sends the atime update without waiting for it.
+        Stat after = await().atMost(Duration.ofSeconds(5)).until(() -> ops().stat(p("f")), s -> s.atimeNanos() != old);
         assertNearNow(wallBefore, after.atimeNanos(), "atime older than mtime is updated by a read");
         Stat settled = after;
         readFile(p("f"));
@@ -1416,12 +1414,8 @@ abstract class PosixConformance {
         awaitInodesUsed(before.inodesUsed() + 2);
     }
 
-    private void awaitInodesUsed(long expected) throws Exception {
-        long deadline = System.nanoTime() + POLL_TIMEOUT_NANOS;
-        while (ops().statfs().inodesUsed() != expected && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertEquals(expected, ops().statfs().inodesUsed(), "inodes in use");
+    private void awaitInodesUsed(long expected) {
+        await("inodes in use").atMost(POLL_TIMEOUT).until(() -> ops().statfs().inodesUsed(), n -> n == expected);
     }
 
     @Test
@@ -1505,14 +1499,8 @@ abstract class PosixConformance {
         awaitChunksDeleted(ino);
     }
 
-    void awaitChunksDeleted(long ino) throws Exception {
-        long deadline = System.nanoTime() + POLL_TIMEOUT_NANOS;
-        while (!chunkDirs(ino).isEmpty()) {
-            if (System.nanoTime() > deadline) {
-                fail("the chunks of inode " + ino + " were not deleted: " + chunkDirs(ino));
-            }
-            Thread.sleep(20);
-        }
+    void awaitChunksDeleted(long ino) {
+        await("the chunks of inode " + ino + " deleted").atMost(POLL_TIMEOUT).until(() -> chunkDirs(ino).isEmpty());
     }
 
     private List<Path> chunkDirs(long ino) throws IOException {
