@@ -2,6 +2,7 @@ package io.mnemo.data;
 
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
+import io.mnemo.core.model.InodeId;
 import io.mnemo.core.net.FrameDecoder;
 import io.mnemo.core.net.FrameType;
 import io.mnemo.core.net.RpcServer;
@@ -146,6 +147,11 @@ public final class DataNode implements Closeable {
     }
 
     /** The id the metadata server assigned and acknowledged in this run; 0 until then, and when standalone. */
+    /** Whether writes to chunks of the inode are waiting for a sync on this node. */
+    public boolean hasUnsynced(InodeId inode) {
+        return store.hasUnsynced(inode);
+    }
+
     public int nodeId() {
         return heartbeats == null ? 0 : heartbeats.nodeId();
     }

@@ -261,7 +261,7 @@ final class MnemoFuse extends FuseStubFS {
     @Override
     public int flush(String path, FuseFileInfo fi) {
         return FuseCall.call("flush", path, () -> {
-            client.flush(files.get(fi.fh.get()));
+            client.close(files.get(fi.fh.get()));
             return 0;
         });
     }

@@ -136,6 +136,11 @@ public final class MetaServer implements Closeable {
         return rpc.address();
     }
 
+    /** Whether a command was answered whose log entry is not synced yet (see {@link MetaRaft#sync()}). */
+    public boolean hasUnsyncedAnswers() {
+        return raft.hasUnsyncedAnswers();
+    }
+
     public MetaConfig config() {
         return config;
     }

@@ -119,6 +119,14 @@ public final class LocalCluster implements Closeable {
         return secret;
     }
 
+    public MetaServer meta() {
+        return meta;
+    }
+
+    public List<DataNode> dataNodes() {
+        return dataNodes;
+    }
+
     /** How a client in this JVM reaches the cluster. */
     public ClientConfig clientConfig() {
         return ClientConfig.defaults(meta.address(), secret);

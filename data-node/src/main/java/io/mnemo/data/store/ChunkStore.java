@@ -72,6 +72,9 @@ public interface ChunkStore extends Closeable {
      */
     void truncateChunks(InodeId inode, long index, long lengthBytes) throws FsException;
 
+    /** Whether writes to chunks of the inode are waiting for a {@link #sync}. */
+    boolean hasUnsynced(InodeId inode);
+
     /**
      * Removes every chunk of the inode, giving their disk space back; an inode with no chunks here
      * is not an error. Durable as {@link #truncateChunks} is.

@@ -719,6 +719,11 @@ public final class FileChunkStore implements ChunkStore {
         return capacityBytes;
     }
 
+    @Override
+    public boolean hasUnsynced(InodeId inode) {
+        return unsynced.containsKey(inode);
+    }
+
     /**
      * Syncs what is still unsynced, so that the next start has nothing to check, then waits for the
      * operations in flight and closes the files and the index.

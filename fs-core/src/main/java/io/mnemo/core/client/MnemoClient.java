@@ -72,6 +72,7 @@ public final class MnemoClient implements Closeable {
     public static final int O_ACCMODE = 03;
     public static final int O_RDONLY = 0;
     public static final int O_WRONLY = 01;
+    public static final int O_RDWR = 02;
     public static final int O_APPEND = 02000;
     private static final long SESSION_RENEWAL_MILLIS = 1000;
     /** A computed attribute: reading it scrubs the file's chunks (see {@link #getxattr}). */
@@ -493,7 +494,10 @@ public final class MnemoClient implements Closeable {
         return offset;
     }
 
-    /** Sends buffered writes and commits the file's length: what close(2) does. */
+    /**
+     * Sends buffered writes and commits the file's length, without waiting for the disks: other
+     * clients see the changes from their next open. {@link #close} is what close(2) does.
+     */
     public void flush(FileHandle handle) throws FsException {
         OpenFile file = handle.file();
         synchronized (file) {
@@ -528,10 +532,32 @@ public final class MnemoClient implements Closeable {
     /** Like {@link #flush}, and returns only once the data, the length and every earlier namespace change are durable. */
     public void fsync(FileHandle handle) throws FsException {
         flush(handle);
-        if (!handle.file().isInline()) {
-            Futures.await(chunks.sync(handle.inode(), handle.file().layout()));
+        handle.file().claimUnsynced();
+        makeDurable(handle.file());
+    }
+
+    /**
+     * What close(2) does on any descriptor of the file: {@link #flush}, then, if this client
+     * changed the file since it was last synced, {@link #fsync}. A file only read, or not changed
+     * since the last sync, closes without waiting for a disk.
+     */
+    public void close(FileHandle handle) throws FsException {
+        flush(handle);
+        if (handle.file().claimUnsynced()) {
+            makeDurable(handle.file());
         }
-        syncNamespace();
+    }
+
+    private void makeDurable(OpenFile file) throws FsException {
+        try {
+            if (!file.isInline()) {
+                Futures.await(chunks.sync(file.inode(), file.layout()));
+            }
+            syncNamespace();
+        } catch (FsException e) {
+            file.markUnsynced();
+            throw e;
+        }
     }
 
     /** fsyncdir, and the metadata half of fsync: every namespace change answered so far is durable. */
@@ -539,11 +565,11 @@ public final class MnemoClient implements Closeable {
         meta.call(request().setSync(SyncReq.getDefaultInstance()).build());
     }
 
-    /** Ends a handle; the last handle of a file flushes it and drops the client's state for it. */
+    /** Ends a handle: {@link #close}s it; the last handle of a file drops the client's state for it. */
     public void release(FileHandle handle) throws FsException {
         OpenFile file = handle.file();
         try {
-            flush(handle);
+            close(handle);
         } finally {
             openFiles.computeIfPresent(file.inode(), (id, f) -> f.releaseReference() ? null : f);
             release(file.inode());

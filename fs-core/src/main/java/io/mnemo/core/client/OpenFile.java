@@ -66,6 +66,8 @@ final class OpenFile {
 
     @GuardedBy("this") private long sizeBytes;
     @GuardedBy("this") private boolean dirty;
+    /** This client committed changes to the file that nobody has synced since: close must sync them. */
+    @GuardedBy("this") private boolean unsynced;
     @GuardedBy("this") private int references;
     @GuardedBy("this") private ByteBuf extent;
     @GuardedBy("this") private long extentOffset;
@@ -317,6 +319,19 @@ final class OpenFile {
     synchronized void markClean() {
         dirty = false;
         unsentInline.clear();
+        unsynced = true;
+    }
+
+    /** Whether this client changed the file since it was last synced; clears the mark. */
+    synchronized boolean claimUnsynced() {
+        boolean was = unsynced;
+        unsynced = false;
+        return was;
+    }
+
+    /** A sync failed: the changes it was for are still not durable. */
+    synchronized void markUnsynced() {
+        unsynced = true;
     }
 
     /** Reads up to {@code length} bytes at {@code offset}; fewer only at the end of the file. */
@@ -368,6 +383,7 @@ final class OpenFile {
             unsentInline.remove(Range.atLeast(newSize)); // the metadata service cuts its copy too
         }
         sizeBytes = newSize;
+        unsynced = true;
         readAhead.invalidate();
     }
 

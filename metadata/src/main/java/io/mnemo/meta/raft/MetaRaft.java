@@ -283,6 +283,11 @@ public final class MetaRaft implements Proposer, Closeable {
         return stateMachine.sync();
     }
 
+    /** Whether a command was answered whose log entry is not synced yet. */
+    public boolean hasUnsyncedAnswers() {
+        return stateMachine.oldestUnsyncedNanos() > 0;
+    }
+
     /**
      * Applies nothing new; takes a snapshot (flush plus checkpoint) of everything answered so far and
      * lets Ratis purge the log. Returns its index.
