@@ -604,6 +604,12 @@ public final class FileChunkStore implements ChunkStore {
                 }
             }
             Path inodeDir = inodeDir(inode);
+            if (held.isEmpty() && !Files.exists(inodeDir)) {
+                // The common case for small files, which live inline and never had chunks here: one
+                // stat instead of a failed directory listing (and its exception) per inode.
+                unsynced.remove(inode);
+                return;
+            }
             for (Path file : ChunkFiles.chunkFiles(inodeDir)) {
                 Files.delete(file);
             }
