@@ -11,7 +11,8 @@ import java.util.Objects;
 /**
  * How a metadata server runs.
  *
- * @param dir all state: {@code db/} (RocksDB), {@code raft/} (Ratis log and snapshots), {@code LOCK}
+ * @param dir all state: {@code db/} (RocksDB), {@code raft/} (Ratis log and snapshots, with {@link Log#RAFT}),
+ *     {@code LOCK}
  * @param host address both endpoints bind to (loopback unless told otherwise)
  * @param port metadata RPC port; 0 picks a free one (see {@link MetaServer#address()})
  * @param raftPort Raft (gRPC) port; 0 picks a free one
@@ -30,6 +31,7 @@ import java.util.Objects;
  * @param logFlushDelay how long an answered change may wait for the Raft log's fsync: a crash loses at
  *     most about that much of what nobody fsynced ({@code fsync} and {@code fsyncdir} wait for the sync,
  *     see {@link io.mnemo.meta.raft.Proposer#sync()}); zero answers a change only once it is synced
+ * @param log where changes are logged before they are answered (see {@link Log})
  */
 public record MetaConfig(
         Path dir,
@@ -43,7 +45,19 @@ public record MetaConfig(
         Duration gcInterval,
         long snapshotEveryEntries,
         int inlineThresholdBytes,
-        Duration logFlushDelay) {
+        Duration logFlushDelay,
+        Log log) {
+
+    /** Where a metadata server logs changes. */
+    public enum Log {
+        /**
+         * RocksDB's own write-ahead log ({@link io.mnemo.meta.raft.LocalLog}): for a group of one
+         * replica, as {@code mnemo up} runs. The default.
+         */
+        LOCAL,
+        /** A Ratis log ({@link io.mnemo.meta.raft.MetaRaft}), the one that can replicate: in {@code dir/raft}. */
+        RAFT
+    }
 
     public static final String LOOPBACK = "127.0.0.1";
     public static final Duration DEFAULT_NODE_LEASE = Duration.ofSeconds(5);
@@ -63,6 +77,7 @@ public record MetaConfig(
         Objects.requireNonNull(nodeLease, "nodeLease");
         Objects.requireNonNull(gcInterval, "gcInterval");
         Objects.requireNonNull(logFlushDelay, "logFlushDelay");
+        Objects.requireNonNull(log, "log");
         if (port < 0 || port > 0xFFFF || raftPort < 0 || raftPort > 0xFFFF) {
             throw new IllegalArgumentException("ports must be 0..65535: " + port + ", " + raftPort);
         }
@@ -94,7 +109,7 @@ public record MetaConfig(
             int defaultStripeCount, Duration nodeLease, Duration gcInterval, long snapshotEveryEntries,
             int inlineThresholdBytes) {
         this(dir, host, port, raftPort, secret, defaultChunkSizeBytes, defaultStripeCount, nodeLease, gcInterval,
-                snapshotEveryEntries, inlineThresholdBytes, DEFAULT_LOG_FLUSH_DELAY);
+                snapshotEveryEntries, inlineThresholdBytes, DEFAULT_LOG_FLUSH_DELAY, Log.LOCAL);
     }
 
     /** The configuration with the {@link #DEFAULT_INLINE_THRESHOLD_BYTES} and {@link #DEFAULT_LOG_FLUSH_DELAY}. */
@@ -106,7 +121,7 @@ public record MetaConfig(
 
     /**
      * Loopback, free ports, 4 MiB chunks over every chain, 5 s leases, a GC round every second, files
-     * up to 64 KiB inline, the log synced at most 5 ms behind the answers.
+     * up to 64 KiB inline, the log (RocksDB's own) synced at most 5 ms behind the answers.
      */
     public static MetaConfig defaults(Path dir, ClusterSecret secret) {
         return new MetaConfig(dir, LOOPBACK, 0, 0, secret, Layout.DEFAULT_CHUNK_SIZE, 0, DEFAULT_NODE_LEASE,
@@ -115,38 +130,44 @@ public record MetaConfig(
 
     public MetaConfig withPorts(int newPort, int newRaftPort) {
         return new MetaConfig(dir, host, newPort, newRaftPort, secret, defaultChunkSizeBytes, defaultStripeCount,
-                nodeLease, gcInterval, snapshotEveryEntries, inlineThresholdBytes, logFlushDelay);
+                nodeLease, gcInterval, snapshotEveryEntries, inlineThresholdBytes, logFlushDelay, log);
     }
 
     public MetaConfig withLayout(int chunkSizeBytes, int stripeCount) {
         return new MetaConfig(dir, host, port, raftPort, secret, chunkSizeBytes, stripeCount, nodeLease, gcInterval,
-                snapshotEveryEntries, inlineThresholdBytes, logFlushDelay);
+                snapshotEveryEntries, inlineThresholdBytes, logFlushDelay, log);
     }
 
     public MetaConfig withNodeLease(Duration lease) {
         return new MetaConfig(dir, host, port, raftPort, secret, defaultChunkSizeBytes, defaultStripeCount, lease,
-                gcInterval, snapshotEveryEntries, inlineThresholdBytes, logFlushDelay);
+                gcInterval, snapshotEveryEntries, inlineThresholdBytes, logFlushDelay, log);
     }
 
     public MetaConfig withGcInterval(Duration interval) {
         return new MetaConfig(dir, host, port, raftPort, secret, defaultChunkSizeBytes, defaultStripeCount, nodeLease,
-                interval, snapshotEveryEntries, inlineThresholdBytes, logFlushDelay);
+                interval, snapshotEveryEntries, inlineThresholdBytes, logFlushDelay, log);
     }
 
     public MetaConfig withSnapshotEveryEntries(long entries) {
         return new MetaConfig(dir, host, port, raftPort, secret, defaultChunkSizeBytes, defaultStripeCount, nodeLease,
-                gcInterval, entries, inlineThresholdBytes, logFlushDelay);
+                gcInterval, entries, inlineThresholdBytes, logFlushDelay, log);
     }
 
     /** This configuration keeping files up to {@code bytes} inline; 0 keeps none. */
     public MetaConfig withInlineThreshold(int bytes) {
         return new MetaConfig(dir, host, port, raftPort, secret, defaultChunkSizeBytes, defaultStripeCount, nodeLease,
-                gcInterval, snapshotEveryEntries, bytes, logFlushDelay);
+                gcInterval, snapshotEveryEntries, bytes, logFlushDelay, log);
     }
 
     /** This configuration with the log synced at most {@code delay} behind the answers; zero syncs before each. */
     public MetaConfig withLogFlushDelay(Duration delay) {
         return new MetaConfig(dir, host, port, raftPort, secret, defaultChunkSizeBytes, defaultStripeCount, nodeLease,
-                gcInterval, snapshotEveryEntries, inlineThresholdBytes, delay);
+                gcInterval, snapshotEveryEntries, inlineThresholdBytes, delay, log);
+    }
+
+    /** This configuration logging changes in {@code newLog}. */
+    public MetaConfig withLog(Log newLog) {
+        return new MetaConfig(dir, host, port, raftPort, secret, defaultChunkSizeBytes, defaultStripeCount, nodeLease,
+                gcInterval, snapshotEveryEntries, inlineThresholdBytes, logFlushDelay, newLog);
     }
 }

@@ -1,5 +1,7 @@
 package io.mnemo.meta;
 
+import com.google.common.io.MoreFiles;
+import com.google.common.io.RecursiveDeleteOption;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
@@ -19,7 +21,9 @@ import io.mnemo.meta.cluster.NodeRegistry;
 import io.mnemo.meta.gc.ChunkCollector;
 import io.mnemo.meta.gc.DataNodeClients;
 import io.mnemo.meta.ops.OpRunner;
+import io.mnemo.meta.raft.LocalLog;
 import io.mnemo.meta.raft.MetaRaft;
+import io.mnemo.meta.raft.Proposer;
 import io.mnemo.meta.raft.RaftSettings;
 import io.mnemo.meta.session.Sessions;
 import io.mnemo.meta.store.MetaStore;
@@ -57,7 +61,7 @@ public final class MetaServer implements Closeable {
     private final MetaConfig config;
     private final FileChannel lockChannel;
     private final MetaStore store;
-    private final MetaRaft raft;
+    private final Proposer log;
     private final DataNodeClients dataNodes;
     private final ChunkCollector collector;
     private final RpcServer rpc;
@@ -66,12 +70,12 @@ public final class MetaServer implements Closeable {
     @GuardedBy("this")
     private boolean closed;
 
-    private MetaServer(MetaConfig config, FileChannel lockChannel, MetaStore store, MetaRaft raft,
+    private MetaServer(MetaConfig config, FileChannel lockChannel, MetaStore store, Proposer log,
             DataNodeClients dataNodes, ChunkCollector collector, RpcServer rpc, InProcess.Handle inProcess) {
         this.config = config;
         this.lockChannel = lockChannel;
         this.store = store;
-        this.raft = raft;
+        this.log = log;
         this.dataNodes = dataNodes;
         this.collector = collector;
         this.rpc = rpc;
@@ -79,7 +83,7 @@ public final class MetaServer implements Closeable {
     }
 
     /**
-     * Opens (or creates) the state in {@code config.dir()}, replays the Raft log into the store,
+     * Opens (or creates) the state in {@code config.dir()}, replays its log into the store,
      * formats an empty namespace, and starts serving. A new namespace's root directory (mode
      * 0755) belongs to the owner of {@code config.dir()}, so that whoever starts the server, root
      * or not, can use the file system it mounts (as {@code mke2fs -E root_owner} does).
@@ -92,14 +96,26 @@ public final class MetaServer implements Closeable {
         try {
             FileChannel lock = lock(config.dir());
             opened.push(lock);
-            MetaStore store = MetaStore.open(config.dir().resolve("db"));
+            boolean local = config.log() == MetaConfig.Log.LOCAL;
+            Path db = config.dir().resolve("db");
+            MetaStore store = local ? MetaStore.openLogged(db) : MetaStore.open(db);
             opened.push(new FlushingClose(store));
             OpRunner ops = new OpRunner(config.inlineThresholdBytes());
-            MetaRaft raft = MetaRaft.start(store, ops, new RaftSettings(config.dir().resolve("raft"), config.host(),
-                    config.raftPort(), config.snapshotEveryEntries(), LEADER_TIMEOUT, config.logFlushDelay()));
-            opened.push(raft);
+            RaftSettings raftSettings = new RaftSettings(config.dir().resolve("raft"), config.host(), config.raftPort(),
+                    config.snapshotEveryEntries(), LEADER_TIMEOUT, config.logFlushDelay());
+            Proposer log;
+            if (local) {
+                replayRaftLog(store, ops, raftSettings);
+                LocalLog localLog = LocalLog.start(store, ops, config.logFlushDelay());
+                opened.push(localLog);
+                log = localLog;
+            } else {
+                MetaRaft raft = MetaRaft.start(store, ops, raftSettings);
+                opened.push(raft);
+                log = raft;
+            }
             InstantSource clock = InstantSource.system();
-            formatIfEmpty(store, raft, clock.instant(), config.dir());
+            formatIfEmpty(store, log, clock.instant(), config.dir());
 
             NodeRegistry registry = new NodeRegistry(store, config.nodeLease(), System::nanoTime);
             LayoutPolicy layouts = new LayoutPolicy(store, registry, config.defaultChunkSizeBytes(),
@@ -108,9 +124,9 @@ public final class MetaServer implements Closeable {
             opened.push(dataNodes);
             // Clients renew their sessions as data nodes renew theirs: one lease length for both.
             Sessions sessions = new Sessions(config.nodeLease(), System::nanoTime);
-            ChunkCollector collector = new ChunkCollector(store, registry, raft, dataNodes, sessions::isOpen);
+            ChunkCollector collector = new ChunkCollector(store, registry, log, dataNodes, sessions::isOpen);
             opened.push(collector);
-            MetaRequestHandler handler = new MetaRequestHandler(store, raft, InodeAllocator.from(store), layouts,
+            MetaRequestHandler handler = new MetaRequestHandler(store, log, InodeAllocator.from(store), layouts,
                     registry, sessions, clock, config.inlineThresholdBytes());
             RpcServer rpc = RpcServer.start("meta", new InetSocketAddress(config.host(), config.port()),
                     config.secret(), FrameType.META_REQUEST, handler, RPC_THREADS, FrameDecoder.DEFAULT_MAX_FRAME_BYTES);
@@ -118,7 +134,7 @@ public final class MetaServer implements Closeable {
             InProcess.Handle inProcess = InProcess.register(rpc.address(), MetaService.class, config.secret(), handler);
             opened.push(inProcess);
             collector.start(config.gcInterval());
-            MetaServer server = new MetaServer(config, lock, store, raft, dataNodes, collector, rpc, inProcess);
+            MetaServer server = new MetaServer(config, lock, store, log, dataNodes, collector, rpc, inProcess);
             LOG.info("metadata server serving {} from {}", rpc.address(), config.dir());
             return server;
         } catch (IOException | RuntimeException e) {
@@ -136,9 +152,9 @@ public final class MetaServer implements Closeable {
         return rpc.address();
     }
 
-    /** Whether a command was answered whose log entry is not synced yet (see {@link MetaRaft#sync()}). */
+    /** Whether a change was answered that is not synced to the log yet (see {@link Proposer#sync()}). */
     public boolean hasUnsyncedAnswers() {
-        return raft.hasUnsyncedAnswers();
+        return log.hasUnsynced();
     }
 
     public MetaConfig config() {
@@ -158,7 +174,7 @@ public final class MetaServer implements Closeable {
         Deque<AutoCloseable> parts = new ArrayDeque<>();
         parts.push(lockChannel);
         parts.push(new FlushingClose(store));
-        parts.push(raft);
+        parts.push((AutoCloseable) log);
         parts.push(dataNodes);
         parts.push(collector);
         parts.push(rpc);
@@ -196,8 +212,22 @@ public final class MetaServer implements Closeable {
         return channel;
     }
 
-    /** The first start proposes the root directory through Raft, so that replicas format identically. */
-    private static void formatIfEmpty(MetaStore store, MetaRaft raft, Instant now, Path dir) throws IOException,
+    /**
+     * A directory last run with a Raft log and now with its own: replays that log into the store,
+     * flushes the store and removes the log, which a later Raft log must not meet.
+     */
+    private static void replayRaftLog(MetaStore store, OpRunner ops, RaftSettings settings) throws IOException {
+        if (!Files.isDirectory(settings.dir())) {
+            return;
+        }
+        LOG.info("replaying the Raft log in {}; the store logs its own changes from now on", settings.dir());
+        MetaRaft.start(store, ops, settings).close(); // answers nothing new: replays, and applies all on close
+        store.flush();
+        MoreFiles.deleteRecursively(settings.dir(), RecursiveDeleteOption.ALLOW_INSECURE);
+    }
+
+    /** The first start proposes the root directory through the log, so that replicas format identically. */
+    private static void formatIfEmpty(MetaStore store, Proposer log, Instant now, Path dir) throws IOException,
             InterruptedException {
         if (store.get(Schema.INODE, InodeId.ROOT).isPresent()) {
             return;
@@ -209,7 +239,7 @@ public final class MetaServer implements Closeable {
                 .setCreate(CreateReq.newBuilder().setParent(0).setType(FileType.DIRECTORY.ordinal()).setMode(0755))
                 .build();
         try {
-            MetaResponse response = raft.propose(format).get();
+            MetaResponse response = log.propose(format).get();
             if (response.getErrno() != 0) {
                 throw new FsException(Errno.fromCode(response.getErrno()), "formatting failed: " + response.getMessage());
             }

@@ -335,6 +335,51 @@ class MetaServerTest {
         }
     }
 
+    /** Runs {@link CrashingServer} on this test's directory and waits for it to die. */
+    void crashAfterCreating(MetaConfig.Log log, String prefix, int count) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                CrashingServer.class.getName(), dir.toString(), log.name(), prefix, Integer.toString(count))
+                .redirectErrorStream(true).start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the crashing server exits");
+            assertTrue(out.lines().anyMatch("created"::equals), out);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    static void assertHolds(Conn c, int expected, String... prefixes) {
+        List<String> names = c.list(1, 1000);
+        assertEquals(expected, names.size(), "entries in the root");
+        assertTrue(names.stream().allMatch(n -> java.util.Arrays.stream(prefixes).anyMatch(n::startsWith)), names.toString());
+    }
+
+    /**
+     * A process crash loses nothing answered, with either log; a directory last run with Raft is
+     * replayed once into the store's own log, and a later Raft log starts over the store cleanly.
+     */
+    @Test
+    void crashes_loseNothingAnswered_withEitherLog_andTheLogsHandOver() throws Exception {
+        crashAfterCreating(MetaConfig.Log.RAFT, "raft-", 300); // the store itself keeps nothing: the Raft log has it all
+        try (MetaServer server = MetaServer.start(config()); Conn c = new Conn(server)) {
+            assertHolds(c, 300, "raft-");
+            assertFalse(Files.exists(dir.resolve("raft")), "the replayed Raft log is gone");
+        }
+        crashAfterCreating(MetaConfig.Log.LOCAL, "own-", 300);
+        try (MetaServer server = MetaServer.start(config()); Conn c = new Conn(server)) {
+            assertHolds(c, 600, "raft-", "own-");
+        }
+        try (MetaServer server = MetaServer.start(config().withLog(MetaConfig.Log.RAFT)); Conn c = new Conn(server)) {
+            assertHolds(c, 600, "raft-", "own-");
+            c.ok(createReq(1, "raft-again", FileType.DIRECTORY).clearCaller());
+        }
+        try (MetaServer server = MetaServer.start(config()); Conn c = new Conn(server)) {
+            assertHolds(c, 601, "raft-", "own-");
+        }
+    }
+
     @Test
     void createLatency_throughTheRpc() throws Exception {
         try (MetaServer server = MetaServer.start(config()); Conn c = new Conn(server)) {

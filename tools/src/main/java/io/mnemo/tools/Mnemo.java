@@ -30,7 +30,7 @@ public final class Mnemo {
 
     /** Runs the command line and returns the exit code; failures print {@code mnemo: <reason>}. */
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new Mnemo());
+        CommandLine cli = new CommandLine(new Mnemo()).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("mnemo: " + oneLine(e));
             return 1;

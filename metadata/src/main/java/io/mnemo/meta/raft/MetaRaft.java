@@ -283,8 +283,8 @@ public final class MetaRaft implements Proposer, Closeable {
         return stateMachine.sync();
     }
 
-    /** Whether a command was answered whose log entry is not synced yet. */
-    public boolean hasUnsyncedAnswers() {
+    @Override
+    public boolean hasUnsynced() {
         return stateMachine.oldestUnsyncedNanos() > 0;
     }
 

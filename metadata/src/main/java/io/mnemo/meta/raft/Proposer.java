@@ -25,4 +25,9 @@ public interface Proposer {
     default CompletableFuture<Void> sync() {
         return CompletableFuture.completedFuture(null);
     }
+
+    /** Whether a command was answered that is not durable yet: what {@link #sync()} would wait for. */
+    default boolean hasUnsynced() {
+        return false;
+    }
 }

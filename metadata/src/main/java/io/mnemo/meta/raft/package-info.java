@@ -1,5 +1,7 @@
 /**
- * Replication of metadata commands through Apache Ratis: the state machine that applies them
+ * How metadata commands are logged before they are answered: {@link io.mnemo.meta.raft.LocalLog},
+ * RocksDB's own write-ahead log, for a group of one replica (the default); and replication
+ * through Apache Ratis: the state machine that applies them
  * to the {@link io.mnemo.meta.store.MetaStore}, its RocksDB-checkpoint snapshots, and the
  * server that proposes commands in-process, answering them before the log's fsync when allowed
  * ({@link io.mnemo.meta.raft.RaftSettings#logFlushDelay()}) with {@link io.mnemo.meta.raft.Proposer#sync()}

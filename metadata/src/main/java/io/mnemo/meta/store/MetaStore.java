@@ -31,11 +31,15 @@ import org.rocksdb.WriteOptions;
 /**
  * The RocksDB database that holds the namespace; the only class that touches RocksDB.
  *
- * <p>RocksDB's write-ahead log is off: the Raft log is the write-ahead log, and every commit
- * records the Raft index it applied. Memtables are therefore lost on a crash, and also on a
- * {@link #close()} without {@link #flush()}: closing never flushes on its own, so that what
- * survives is exactly what was flushed and the Raft log replays the rest. Flushes are atomic
- * across column families, so a flushed state is always the state after some whole entry.
+ * <p>Opened {@link #open(Path) for a Raft log}, RocksDB's write-ahead log is off: the Raft log is
+ * the write-ahead log, and every commit records the Raft index it applied. Memtables are
+ * therefore lost on a crash, and also on a {@link #close()} without {@link #flush()}: closing
+ * never flushes on its own, so that what survives is exactly what was flushed and the Raft log
+ * replays the rest. Flushes are atomic across column families, so a flushed state is always the
+ * state after some whole entry.
+ *
+ * <p>Opened {@link #openLogged(Path) logged}, every commit also goes to RocksDB's write-ahead log
+ * (written, not synced: {@link #syncLog()} syncs it), which the next open replays.
  */
 public final class MetaStore implements ReadView, Closeable {
     static {
@@ -55,7 +59,7 @@ public final class MetaStore implements ReadView, Closeable {
     private boolean closed;
 
     private MetaStore(Path dir, RocksDB db, DBOptions dbOptions, ColumnFamilyOptions familyOptions,
-            BloomFilter bloomFilter, List<ColumnFamilyHandle> handles) {
+            BloomFilter bloomFilter, List<ColumnFamilyHandle> handles, boolean logged) {
         this.dir = dir;
         this.db = db;
         this.dbOptions = dbOptions;
@@ -66,12 +70,21 @@ public final class MetaStore implements ReadView, Closeable {
         for (int i = 0; i < Schema.FAMILIES.size(); i++) {
             families.put(Schema.FAMILIES.get(i), handles.get(i + 1)); // 0 is RocksDB's default family
         }
-        this.writeOptions = new WriteOptions().setDisableWAL(true);
+        this.writeOptions = new WriteOptions().setDisableWAL(!logged);
         this.readOptions = new ReadOptions();
     }
 
-    /** Opens the database in {@code dir}, creating it and any missing family. */
+    /** Opens the database in {@code dir}, creating it and any missing family, for a Raft log to replay into. */
     public static MetaStore open(Path dir) throws IOException {
+        return open(dir, false);
+    }
+
+    /** Opens the database in {@code dir} as {@link #open(Path)} does, with commits written to its own log. */
+    public static MetaStore openLogged(Path dir) throws IOException {
+        return open(dir, true);
+    }
+
+    private static MetaStore open(Path dir, boolean logged) throws IOException {
         Files.createDirectories(dir);
         DBOptions dbOptions = new DBOptions()
                 .setCreateIfMissing(true)
@@ -92,7 +105,7 @@ public final class MetaStore implements ReadView, Closeable {
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         try {
             RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
-            return new MetaStore(dir, db, dbOptions, familyOptions, bloomFilter, handles);
+            return new MetaStore(dir, db, dbOptions, familyOptions, bloomFilter, handles, logged);
         } catch (RocksDBException e) {
             handles.forEach(ColumnFamilyHandle::close);
             familyOptions.close();
@@ -199,6 +212,15 @@ public final class MetaStore implements ReadView, Closeable {
         return rows;
     }
 
+    /** Syncs the write-ahead log of a {@link #openLogged logged} store: every commit so far survives a power cut. */
+    public void syncLog() {
+        try {
+            db.syncWal();
+        } catch (RocksDBException e) {
+            throw failed("log sync", e);
+        }
+    }
+
     /** Writes every memtable to disk and waits: afterwards the store survives a crash as it is. */
     public void flush() {
         try (FlushOptions options = new FlushOptions().setWaitForFlush(true)) {
@@ -220,7 +242,7 @@ public final class MetaStore implements ReadView, Closeable {
         }
     }
 
-    /** Closes the database without flushing: unflushed writes are left to the Raft log to replay. */
+    /** Closes the database without flushing: unflushed writes are left to the log (Raft's or its own) to replay. */
     @Override
     public synchronized void close() {
         if (closed) {

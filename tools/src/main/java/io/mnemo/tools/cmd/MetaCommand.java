@@ -13,9 +13,10 @@ import picocli.CommandLine.Option;
 /** {@code mnemo meta}: the metadata server as its own process. */
 @Command(name = "meta", mixinStandardHelpOptions = true,
         description = {"Run a metadata server (namespace and cluster manager).",
-                "The namespace lives in RocksDB and every change is applied through Apache Ratis. Creates the",
-                "cluster secret at DIR/cluster.secret unless --secret-file names one. Stays in the foreground;",
-                "Ctrl-C or SIGTERM stops it."})
+                "The namespace lives in RocksDB; every change is logged before it is",
+                "answered. Creates the cluster secret at DIR/cluster.secret unless",
+                "--secret-file names one. Stays in the foreground; Ctrl-C or SIGTERM",
+                "stops it."})
 public final class MetaCommand implements Callable<Integer> {
     @Option(names = "--dir", required = true, paramLabel = "DIR", description = "Where the server keeps its state.")
     Path dir;
@@ -32,6 +33,14 @@ public final class MetaCommand implements Callable<Integer> {
             description = "Port for Raft traffic between metadata servers; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int raftPort;
 
+    @Option(names = "--log", defaultValue = "local", paramLabel = "KIND",
+            description = {"Where changes are logged: local (RocksDB's own",
+                    "log, for one replica) or raft (an Apache Ratis",
+                    "log, which can replicate). A directory last run",
+                    "with raft is replayed once under local.",
+                    "Default: ${DEFAULT-VALUE}."})
+    MetaConfig.Log log;
+
     @Option(names = "--secret-file", paramLabel = "FILE",
             description = "The cluster secret; created if missing (default: DIR/cluster.secret).")
     Path secretFile;
@@ -42,7 +51,8 @@ public final class MetaCommand implements Callable<Integer> {
         Path secretPath = secretFile != null ? secretFile : dir.resolve("cluster.secret");
         MetaConfig defaults = MetaConfig.defaults(dir, ClusterSecret.loadOrCreate(secretPath));
         MetaConfig config = new MetaConfig(dir, host, port, raftPort, defaults.secret(), defaults.defaultChunkSizeBytes(),
-                defaults.defaultStripeCount(), defaults.nodeLease(), defaults.gcInterval(), defaults.snapshotEveryEntries());
+                defaults.defaultStripeCount(), defaults.nodeLease(), defaults.gcInterval(), defaults.snapshotEveryEntries())
+                .withLog(log);
         try (MetaServer server = MetaServer.start(config)) {
             System.out.println("Mnemo metadata server listening on " + Addresses.show(server.address()));
             foreground.await();
