@@ -659,6 +659,7 @@ public final class MnemoClient implements Closeable {
 
     @Override
     public void close() {
+        openFiles.values().forEach(OpenFile::dropReadAhead);
         background.shutdownNow();
         meta.close();
         chunks.close();

@@ -112,9 +112,18 @@ final class OpenFile {
         references++;
     }
 
-    /** Drops one reference; true when it was the last. */
+    /** Gives back the buffers the readahead holds; later reads fetch again. */
+    void dropReadAhead() {
+        readAhead.invalidate();
+    }
+
+    /** Drops one reference; true when it was the last, and the file's readahead is dropped. */
     synchronized boolean releaseReference() {
-        return --references == 0;
+        if (--references > 0) {
+            return false;
+        }
+        dropReadAhead();
+        return true;
     }
 
     /** A new open saw the server's state; adopt it unless this client has unsent changes. */

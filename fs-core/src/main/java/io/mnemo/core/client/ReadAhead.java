@@ -6,9 +6,11 @@ import io.mnemo.core.model.ChunkId;
 import io.mnemo.core.model.InodeId;
 import io.mnemo.core.model.Layout;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
@@ -27,7 +29,22 @@ final class ReadAhead {
     static final int MAX_WINDOW_BYTES = 32 << 20;
     private static final byte[] ZEROS = new byte[64 * 1024];
 
-    private record Piece(CompletableFuture<byte[]> data, int from, int to, int length) {}
+    /**
+     * Fetched bytes, kept as the buffer they arrived in (no copy, no new array to zero) until
+     * nobody needs them: dropped from the window and no reader copying from them. Guarded by the
+     * {@link ReadAhead}'s lock.
+     */
+    private static final class Segment {
+        final CompletableFuture<ByteBuf> data;
+        int readers;
+        boolean dropped;
+
+        Segment(CompletableFuture<ByteBuf> data) {
+            this.data = data;
+        }
+    }
+
+    private record Piece(Segment segment, int from, int to, int length) {}
 
     private final InodeId inode;
     private final Layout layout;
@@ -35,7 +52,7 @@ final class ReadAhead {
     /** 1 MiB, or the chunk size if smaller, so that a segment never crosses a chunk. */
     private final int segmentBytes;
 
-    @GuardedBy("this") private final TreeMap<Long, CompletableFuture<byte[]>> segments = new TreeMap<>();
+    @GuardedBy("this") private final TreeMap<Long, Segment> segments = new TreeMap<>();
     @GuardedBy("this") private long expected;
     @GuardedBy("this") private long windowBytes;
 
@@ -59,25 +76,29 @@ final class ReadAhead {
             expected = offset + length;
             if (sequential) {
                 windowBytes = Math.min(Math.max(2 * windowBytes, 2L * SEGMENT_BYTES), MAX_WINDOW_BYTES);
-                segments.headMap(segmentStart(offset) - segmentBytes, false).clear(); // keep one behind for stragglers
+                drop(segments.headMap(segmentStart(offset) - segmentBytes, false)); // keep one behind for stragglers
             } else {
                 windowBytes = 0;
-                segments.clear();
+                drop(segments);
             }
             int done = 0;
             while (done < length) {
                 long position = offset + done;
                 long start = segmentStart(position);
                 int inSegment = (int) (position - start);
+                Piece piece;
                 if (sequential || segments.containsKey(start)) {
                     int n = Math.min(length - done, segmentBytes - inSegment);
-                    pieces.add(new Piece(segment(start, fileSize), inSegment, done, n));
-                    done += n;
+                    piece = new Piece(segment(start, fileSize), inSegment, done, n);
                 } else {
                     int n = (int) Math.min(length - done, layout.chunkSizeBytes() - position % layout.chunkSizeBytes());
-                    pieces.add(new Piece(fetch(position, n), 0, done, n));
-                    done += n;
+                    Segment own = new Segment(fetch(position, n));
+                    own.dropped = true; // never in the window: released once this read has copied it
+                    piece = new Piece(own, 0, done, n);
                 }
+                piece.segment().readers++;
+                pieces.add(piece);
+                done += piece.length();
             }
             if (sequential) {
                 for (long s = segmentStart(expected); s < Math.min(expected + windowBytes, fileSize);
@@ -89,18 +110,26 @@ final class ReadAhead {
         FsException failure = null;
         for (Piece p : pieces) {
             try {
-                byte[] data = Futures.await(p.data());
-                int available = Math.max(0, Math.min(p.length(), data.length - p.from()));
+                ByteBuf data = Futures.await(p.segment().data);
+                int available = Math.max(0, Math.min(p.length(), data.readableBytes() - p.from()));
                 if (available > 0) {
-                    out.put(base + p.to(), data, p.from(), available);
+                    data.getBytes(data.readerIndex() + p.from(),
+                            out.duplicate().limit(base + p.to() + available).position(base + p.to()));
                 }
                 // A fetch comes back short at a hole or the end of a chunk: the rest reads as zeros.
                 zero(out, base + p.to() + available, p.length() - available);
             } catch (FsException e) {
                 synchronized (this) {
-                    segments.clear(); // never serve a failed fetch again
+                    drop(segments); // never serve a failed fetch again
                 }
                 failure = failure == null ? e : failure;
+            } finally {
+                synchronized (this) {
+                    Segment segment = p.segment();
+                    if (--segment.readers == 0 && segment.dropped) {
+                        release(segment);
+                    }
+                }
             }
         }
         if (failure != null) {
@@ -114,35 +143,41 @@ final class ReadAhead {
         }
     }
 
-    /** The file changed under the window: forget everything fetched. */
+    /** The file changed under the window, or its last handle closed: forget everything fetched. */
     synchronized void invalidate() {
-        segments.clear();
+        drop(segments);
         windowBytes = 0;
     }
 
+    /** Takes the segments out of the window; each goes once no reader is copying from it. */
     @GuardedBy("this")
-    private CompletableFuture<byte[]> segment(long start, long fileSize) {
-        return segments.computeIfAbsent(start, s ->
-                fetch(s, (int) Math.max(0, Math.min(segmentBytes, fileSize - s))));
+    private void drop(SortedMap<Long, Segment> dropped) {
+        for (Segment segment : dropped.values()) {
+            segment.dropped = true;
+            if (segment.readers == 0) {
+                release(segment);
+            }
+        }
+        dropped.clear();
     }
 
-    private CompletableFuture<byte[]> fetch(long position, int length) {
+    /** Called once per segment, when it is dropped and unread: its buffer goes back when it arrives. */
+    private static void release(Segment segment) {
+        segment.data.thenAccept(ByteBuf::release);
+    }
+
+    @GuardedBy("this")
+    private Segment segment(long start, long fileSize) {
+        return segments.computeIfAbsent(start, s ->
+                new Segment(fetch(s, (int) Math.max(0, Math.min(segmentBytes, fileSize - s)))));
+    }
+
+    private CompletableFuture<ByteBuf> fetch(long position, int length) {
         if (length == 0) {
-            return CompletableFuture.completedFuture(new byte[0]);
+            return CompletableFuture.completedFuture(Unpooled.EMPTY_BUFFER);
         }
         long index = position / layout.chunkSizeBytes();
-        return chunks.read(layout, new ChunkId(inode, index), position % layout.chunkSizeBytes(), length)
-                .thenApply(ReadAhead::copyAndRelease);
-    }
-
-    private static byte[] copyAndRelease(ByteBuf buf) {
-        try {
-            byte[] bytes = new byte[buf.readableBytes()];
-            buf.readBytes(bytes);
-            return bytes;
-        } finally {
-            buf.release();
-        }
+        return chunks.read(layout, new ChunkId(inode, index), position % layout.chunkSizeBytes(), length);
     }
 
     private long segmentStart(long position) {
