@@ -146,12 +146,12 @@ public final class DataNode implements Closeable {
         return server.address();
     }
 
-    /** The id the metadata server assigned and acknowledged in this run; 0 until then, and when standalone. */
     /** Whether writes to chunks of the inode are waiting for a sync on this node. */
     public boolean hasUnsynced(InodeId inode) {
         return store.hasUnsynced(inode);
     }
 
+    /** The id the metadata server assigned and acknowledged in this run; 0 until then, and when standalone. */
     public int nodeId() {
         return heartbeats == null ? 0 : heartbeats.nodeId();
     }
