@@ -7,7 +7,11 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +24,8 @@ import org.slf4j.LoggerFactory;
 public final class FuseMount implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(FuseMount.class);
     private static final long READY_TIMEOUT_MILLIS = 20_000;
+    /** How long a mount already at the mount point gets to answer a stat. */
+    private static final long STALE_PROBE_MILLIS = 3_000;
 
     private final Path mountPoint;
     private final MnemoFuse fuse;
@@ -150,18 +156,40 @@ public final class FuseMount implements Closeable {
         }
     }
 
-    /** A mount left by a killed process answers nothing ("not connected"): detach it so the point can be reused. */
-    private static void clearStaleMount(Path target) {
+    /**
+     * Deals with a mount already at {@code target}: one left by a killed process, which answers
+     * "not connected", is detached so the point can be reused; one that does not answer at all
+     * (its server stopped without the kernel noticing) fails at once with the way out, rather than
+     * hanging whoever looks at it. A live mount is left alone (it is not an empty directory).
+     *
+     * @throws FsException EBUSY for a mount that does not answer
+     */
+    public static void clearStaleMount(Path target) throws FsException {
         if (!isListedInProcMounts(target)) {
             return;
         }
-        try {
-            Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class);
-        } catch (IOException e) {
-            if (String.valueOf(e.getMessage()).contains("not connected")) {
-                LOG.warn("{} is a dead FUSE mount left behind by a crash; unmounting it", target);
-                fusermount("-uz", target);
+        CompletableFuture<IOException> probe = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("mount-point-probe").start(() -> {
+            try {
+                Files.readAttributes(target, BasicFileAttributes.class);
+                probe.complete(null);
+            } catch (IOException e) {
+                probe.complete(e);
             }
+        });
+        IOException failure;
+        try {
+            failure = probe.get(STALE_PROBE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new FsException(Errno.EBUSY, target + ": the mount there does not answer (left by a Mnemo that was "
+                    + "killed?); detach it with: fusermount -uz " + target);
+        } catch (ExecutionException | InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FsException(Errno.EIO, target + ": interrupted while checking the mount there");
+        }
+        if (failure != null && String.valueOf(failure.getMessage()).contains("not connected")) {
+            LOG.warn("{} is a dead FUSE mount left behind by a crash; unmounting it", target);
+            fusermount("-uz", target);
         }
     }
 }

@@ -87,6 +87,11 @@ final class MnemoProcess implements AutoCloseable {
         process.destroy();
     }
 
+    /** Sends SIGKILL: the process gets no chance to clean up. */
+    void kill() {
+        process.destroyForcibly();
+    }
+
     /** Waits for the exit; returns the exit code, or fails after {@code seconds}. */
     int waitFor(int seconds) throws InterruptedException {
         if (!process.waitFor(seconds, TimeUnit.SECONDS)) {

@@ -59,6 +59,29 @@ class UpCommandIT {
     }
 
     @Test
+    void up_afterAKilledUp_detachesTheDeadMountItLeft_andKeepsTheFiles() throws Exception {
+        Path dir = tmp.resolve("state");
+        Path mnt = tmp.resolve("mnt");
+        try {
+            try (MnemoProcess up = MnemoProcess.start("up", "--dir", dir.toString(), "--mount", mnt.toString())) {
+                assertEquals("Mnemo mounted at " + mnt.toAbsolutePath(), up.nextLine(60));
+                Files.writeString(mnt.resolve("before-the-kill"), "kept"); // close makes it durable
+                up.kill();
+                up.waitFor(30);
+            }
+            assertTrue(MnemoProcess.isMounted(mnt), "a killed up leaves its dead mount behind");
+            try (MnemoProcess again = MnemoProcess.start("up", "--dir", dir.toString(), "--mount", mnt.toString())) {
+                assertEquals("Mnemo mounted at " + mnt.toAbsolutePath(), again.nextLine(60));
+                assertEquals("kept", Files.readString(mnt.resolve("before-the-kill")));
+                again.terminate();
+                assertEquals(0, again.waitFor(10));
+            }
+        } finally {
+            MnemoProcess.unmountIfMounted(mnt);
+        }
+    }
+
+    @Test
     void up_refusesAMountPointThatIsNotAnEmptyDirectory() throws Exception {
         Path mnt = Files.createDirectories(tmp.resolve("full"));
         Files.writeString(mnt.resolve("something"), "x");

@@ -54,6 +54,7 @@ public final class UpCommand implements Callable<Integer> {
 
     /** Fails before anything starts if the mount point cannot be used; creates it if missing. */
     private static void requireUsableMountPoint(Path mount) throws IOException {
+        FuseMount.clearStaleMount(mount);
         if (!Files.exists(mount, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectories(mount);
             return;
@@ -68,7 +69,7 @@ public final class UpCommand implements Callable<Integer> {
         } catch (FsException e) {
             throw e;
         } catch (IOException e) {
-            // A dead mount left by a crash cannot be listed; FuseMount.mount clears it and checks again.
+            throw new FsException(Errno.EIO, mount + ": cannot list: " + e.getMessage());
         }
     }
 }
