@@ -2,15 +2,17 @@ package io.mnemo.fuse;
 
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * Tells when a mount really answers: the mounter stats a unique name under the mount point
- * until our own {@code getattr} has seen that name arrive through the kernel.
+ * Tells when a mount really answers: a child {@code stat} looks up a unique name under the mount
+ * point until our own {@code getattr} has seen that name arrive through the kernel. A child, not
+ * this process: a process killed while one of its threads waits on its own mount never finishes
+ * exiting (see {@link AttachWarmup}).
  */
 final class MountProbe {
     private final String name = ".mnemo-probe-" + UUID.randomUUID();
@@ -24,7 +26,7 @@ final class MountProbe {
     }
 
     /** Waits until the probe is seen, the mount thread died ({@code alive} false), or the timeout. */
-    void await(Path mountPoint, BooleanSupplier alive, long timeoutMillis) throws FsException, InterruptedException {
+    void await(Path mountPoint, BooleanSupplier alive, long timeoutMillis) throws IOException, InterruptedException {
         Path probe = mountPoint.resolve(name);
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
         while (!seen) {
@@ -35,7 +37,11 @@ final class MountProbe {
                 throw new FsException(Errno.ETIMEDOUT, "the FUSE mount at " + mountPoint + " did not answer in "
                         + timeoutMillis + " ms");
             }
-            Files.exists(probe, LinkOption.NOFOLLOW_LINKS);
+            Process stat = new ProcessBuilder("stat", probe.toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            if (!stat.waitFor(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS)) {
+                stat.destroyForcibly();
+            }
             if (!seen) {
                 Thread.sleep(10);
             }
