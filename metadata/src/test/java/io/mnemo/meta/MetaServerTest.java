@@ -357,17 +357,18 @@ class MetaServerTest {
     }
 
     /**
-     * A process crash loses nothing answered, with either log; a directory last run with Raft is
-     * replayed once into the store's own log, and a later Raft log starts over the store cleanly.
+     * A process crash loses nothing answered with the store's own log (written before each answer),
+     * and nothing synced with a Raft log; a directory last run with Raft is replayed once into the
+     * store's own log, and a later Raft log starts over the store cleanly.
      */
     @Test
     void crashes_loseNothingAnswered_withEitherLog_andTheLogsHandOver() throws Exception {
-        crashAfterCreating(MetaConfig.Log.RAFT, "raft-", 300); // the store itself keeps nothing: the Raft log has it all
+        crashAfterCreating(MetaConfig.Log.RAFT, "raft-", 300); // synced: the Raft log has it all, the store nothing
         try (MetaServer server = MetaServer.start(config()); Conn c = new Conn(server)) {
             assertHolds(c, 300, "raft-");
             assertFalse(Files.exists(dir.resolve("raft")), "the replayed Raft log is gone");
         }
-        crashAfterCreating(MetaConfig.Log.LOCAL, "own-", 300);
+        crashAfterCreating(MetaConfig.Log.LOCAL, "own-", 300); // not synced: written before each answer
         try (MetaServer server = MetaServer.start(config()); Conn c = new Conn(server)) {
             assertHolds(c, 600, "raft-", "own-");
         }
