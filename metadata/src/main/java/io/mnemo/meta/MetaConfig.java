@@ -15,20 +15,20 @@ import java.util.Objects;
  *     {@code LOCK}
  * @param host address both endpoints bind to (loopback unless told otherwise)
  * @param port metadata RPC port; 0 picks a free one (see {@link MetaServer#address()})
- * @param raftPort Raft (gRPC) port; 0 picks a free one
+ * @param raftPort Raft (gRPC) port, with {@link Log#RAFT}; 0 picks a free one
  * @param secret the cluster secret every connection proves
  * @param defaultChunkSizeBytes chunk size of new files: a power of two from 64 KiB to 64 MiB
  * @param defaultStripeCount chains a new file stripes over; 0 means every chain
  * @param nodeLease how long a data node counts as alive after its last heartbeat, and a client session
  *     (with the files it holds open) after its last renewal
  * @param gcInterval pause between rounds of deleting orphaned chunks
- * @param snapshotEveryEntries Raft entries between snapshots (which let the log be purged)
+ * @param snapshotEveryEntries Raft entries between snapshots (which let the log be purged), with {@link Log#RAFT}
  * @param inlineThresholdBytes the largest file kept inline (whole, in the metadata store) rather than in
  *     chunks, from 0 (no file is inline) to {@value #MAX_INLINE_THRESHOLD_BYTES}. Applying commands
  *     depends on it (whether a new file starts inline; EFBIG past it), so every replica of a group must
  *     run with the same value, and a changed value should be rolled out by a clean restart: a store
  *     flushed on close replays nothing under the new value
- * @param logFlushDelay how long an answered change may wait for the Raft log's fsync: a crash loses at
+ * @param logFlushDelay how long an answered change may wait for its log's sync: a power cut loses at
  *     most about that much of what nobody fsynced ({@code fsync} and {@code fsyncdir} wait for the sync,
  *     see {@link io.mnemo.meta.raft.Proposer#sync()}); zero answers a change only once it is synced
  * @param log where changes are logged before they are answered (see {@link Log})

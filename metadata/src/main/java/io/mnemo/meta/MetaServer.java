@@ -174,7 +174,7 @@ public final class MetaServer implements Closeable {
         Deque<AutoCloseable> parts = new ArrayDeque<>();
         parts.push(lockChannel);
         parts.push(new FlushingClose(store));
-        parts.push((AutoCloseable) log);
+        parts.push(log);
         parts.push(dataNodes);
         parts.push(collector);
         parts.push(rpc);

@@ -10,7 +10,6 @@ import io.mnemo.meta.store.Applied;
 import io.mnemo.meta.store.MetaStore;
 import io.mnemo.meta.store.Schema;
 import io.mnemo.meta.store.Txn;
-import java.io.Closeable;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -41,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * {@code MetaServer}); {@link #start} clears the applied index, so that a later Raft log, which
  * starts again from index 1, replays in full.
  */
-public final class LocalLog implements Proposer, Closeable {
+public final class LocalLog implements Proposer {
     private static final Logger LOG = LoggerFactory.getLogger(LocalLog.class);
 
     private final MetaStore store;

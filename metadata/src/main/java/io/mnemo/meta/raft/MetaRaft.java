@@ -7,7 +7,6 @@ import io.mnemo.core.proto.MetaCommand;
 import io.mnemo.core.proto.MetaResponse;
 import io.mnemo.meta.ops.OpRunner;
 import io.mnemo.meta.store.MetaStore;
-import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
@@ -56,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * should it fall behind by more than the delay, new commands wait for it. {@link #sync()} is the
  * barrier behind {@code fsync} and {@code fsyncdir}, and a clean close syncs everything.
  */
-public final class MetaRaft implements Proposer, Closeable {
+public final class MetaRaft implements Proposer {
     private static final Logger LOG = LoggerFactory.getLogger(MetaRaft.class);
     /** The metadata group of partition 0. */
     static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(UUID.fromString("6d6e656d-6f00-4d45-5441-000000000000"));

@@ -2,6 +2,7 @@ package io.mnemo.meta.raft;
 
 import io.mnemo.core.proto.MetaCommand;
 import io.mnemo.core.proto.MetaResponse;
+import java.io.Closeable;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -13,8 +14,7 @@ import java.util.concurrent.CompletableFuture;
  * <p>An answer may come before the command is on disk (see {@link RaftSettings#logFlushDelay()}):
  * {@link #sync()} is the durability barrier that {@code fsync} and {@code fsyncdir} wait for.
  */
-@FunctionalInterface
-public interface Proposer {
+public interface Proposer extends Closeable {
     CompletableFuture<MetaResponse> propose(MetaCommand command);
 
     /**

@@ -30,7 +30,7 @@ public final class MetaCommand implements Callable<Integer> {
     int port;
 
     @Option(names = "--raft-port", defaultValue = "7701", paramLabel = "PORT",
-            description = "Port for Raft traffic between metadata servers; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+            description = "Port for Raft traffic between metadata servers, with --log raft; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int raftPort;
 
     @Option(names = "--log", defaultValue = "local", paramLabel = "KIND",
