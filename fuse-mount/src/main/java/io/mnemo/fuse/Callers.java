@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Who is calling: uid and gid come with every FUSE request; libfuse 2 does not pass the
+ * Who is calling: uid and gid come with every FUSE request; its header does not carry the
  * supplementary groups, so they are read from {@code /proc/PID/status} and cached briefly
  * per (pid, uid, gid), which a process keeps across many calls.
  */

@@ -6,32 +6,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The single place where FUSE callbacks meet errors: every callback body runs through
- * {@link #call}, which turns an {@link FsException} into {@code -errno} and anything else into
- * {@code -EIO} with one log line. Nothing is ever thrown into native code.
+ * The single place where FUSE requests meet errors: every request runs through {@link #run},
+ * which turns an {@link FsException} into its errno and anything else into EIO with one log
+ * line. Nothing escapes to the session's workers.
  */
 final class FuseCall {
     private static final Logger LOG = LoggerFactory.getLogger(FuseCall.class);
 
-    /** A callback body: returns a non-negative result (0, or a byte count). */
+    /** A request's handling; fills the reply or throws. */
     @FunctionalInterface
     interface Body {
-        int run() throws Exception;
+        void run() throws Exception;
     }
 
     private FuseCall() {}
 
-    static int call(String operation, String path, Body body) {
+    /** Answers 0, or the errno to reply with. */
+    static int run(int opcode, long nodeid, Body body) {
         try {
-            return body.run();
+            body.run();
+            return 0;
         } catch (FsException e) {
             if (e.errno() == Errno.EIO) {
-                LOG.warn("{} {}: {}", operation, path, e.getMessage());
+                LOG.warn("FUSE op {} on inode {}: {}", opcode, nodeid, e.getMessage());
             }
-            return -e.errno().code();
+            return e.errno().code();
         } catch (Throwable t) {
-            LOG.error("{} {} failed", operation, path, t);
-            return -Errno.EIO.code();
+            LOG.error("FUSE op {} on inode {} failed", opcode, nodeid, t);
+            return Errno.EIO.code();
         }
     }
 }

@@ -17,29 +17,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Mnemo file system mounted with FUSE. {@link #mount} returns once the kernel routes calls
- * to us (checked with a probe, not a sleep); {@link #close} unmounts and waits for libfuse's
- * loop to end.
+ * A Mnemo file system mounted with FUSE. {@link #mount} mounts with {@link Fusermount}, starts
+ * the {@link FuseSession} that answers the kernel on the descriptor it hands back, and returns once the kernel
+ * routes calls to us (checked with a probe, not a sleep); {@link #close} unmounts and waits for
+ * the session to end.
  */
 public final class FuseMount implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(FuseMount.class);
     private static final long READY_TIMEOUT_MILLIS = 20_000;
+    private static final long END_TIMEOUT_MILLIS = 5_000;
     /** How long a mount already at the mount point gets to answer a stat. */
     private static final long STALE_PROBE_MILLIS = 3_000;
 
     private final Path mountPoint;
-    private final MnemoFuse fuse;
-    private final MountOptions options;
-    private final AttachWarmup warmup;
-    private final Thread loop;
-    private volatile Throwable loopFailure;
+    private final int fd;
+    private final FuseSession session;
+    private boolean deviceClosed;
 
-    private FuseMount(Path mountPoint, MnemoFuse fuse, MountOptions options, AttachWarmup warmup) {
+    private FuseMount(Path mountPoint, int fd, FuseSession session) {
         this.mountPoint = mountPoint;
-        this.fuse = fuse;
-        this.options = options;
-        this.warmup = warmup;
-        this.loop = Thread.ofPlatform().name("fuse-loop").daemon().unstarted(this::runLoop);
+        this.fd = fd;
+        this.session = session;
     }
 
     /**
@@ -51,18 +49,17 @@ public final class FuseMount implements Closeable {
             throws FsException, InterruptedException {
         Path target = mountPoint.toAbsolutePath().normalize();
         requireEmptyDirectory(target);
+        int fd = Fusermount.mount(target, options);
         MountProbe probe = new MountProbe();
-        AttachWarmup warmup = new AttachWarmup();
-        FuseMount mount = new FuseMount(target, new MnemoFuse(client, options.entryTimeout(), probe, warmup), options,
-                warmup);
-        mount.loop.start();
+        FuseSession session = new FuseSession(fd, new MnemoFuse(client, options, probe), options.debug());
+        FuseMount mount = new FuseMount(target, fd, session);
+        session.start();
         try {
-            probe.await(target, mount.loop::isAlive, READY_TIMEOUT_MILLIS);
+            probe.await(target, session::isRunning, READY_TIMEOUT_MILLIS);
             KernelReadahead.widen(target);
-            warmup.start(target);
         } catch (IOException | InterruptedException e) {
             mount.close();
-            Throwable cause = mount.loopFailure;
+            Throwable cause = session.failure();
             if (cause != null) {
                 throw new FsException(Errno.EIO, "cannot mount at " + target + ": " + cause.getMessage());
             }
@@ -77,44 +74,43 @@ public final class FuseMount implements Closeable {
         return mount;
     }
 
-    private void runLoop() {
-        try {
-            // Blocks in libfuse's multithreaded loop until the file system is unmounted.
-            fuse.mount(mountPoint, true, options.debug(), options.fuseArguments().toArray(String[]::new));
-        } catch (Throwable t) {
-            loopFailure = t;
-        }
-    }
-
     public Path mountPoint() {
         return mountPoint;
     }
 
     /** Blocks until the file system is unmounted, by {@link #close} or from outside (fusermount -u). */
     public void awaitUnmounted() throws InterruptedException {
-        loop.join();
+        session.awaitEnd();
+        closeDevice();
     }
 
     public boolean isMounted() {
-        return loop.isAlive();
+        return session.isRunning();
     }
 
     @Override
     public void close() {
-        warmup.close();
-        if (loop.isAlive() || isListedInProcMounts(mountPoint)) {
+        if (session.isRunning() || isListedInProcMounts(mountPoint)) {
             fusermount("-u", mountPoint);
             try {
-                loop.join(TimeUnit.SECONDS.toMillis(5));
+                session.awaitEnd(END_TIMEOUT_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            if (loop.isAlive() || isListedInProcMounts(mountPoint)) {
+            if (session.isRunning() || isListedInProcMounts(mountPoint)) {
                 LOG.warn("{} is busy; detaching it lazily", mountPoint);
                 fusermount("-uz", mountPoint);
             }
         }
-        fuse.markUnmounted();
+        closeDevice();
+    }
+
+    /** Closes our end of the connection once nothing reads from it any more. */
+    private synchronized void closeDevice() {
+        if (!deviceClosed && !session.isRunning()) {
+            LibC.INSTANCE.close(fd);
+            deviceClosed = true;
+        }
     }
 
     private static void fusermount(String flag, Path mountPoint) {

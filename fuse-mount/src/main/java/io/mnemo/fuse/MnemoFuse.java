@@ -8,406 +8,259 @@ import io.mnemo.core.model.AttrChanges;
 import io.mnemo.core.model.Attributes;
 import io.mnemo.core.model.Caller;
 import io.mnemo.core.model.FileType;
-import io.mnemo.fuse.PathResolver.Parent;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
-import com.kenai.jffi.MemoryIO;
+import io.mnemo.core.model.InodeId;
+import io.mnemo.core.model.Name;
 import io.netty.buffer.Unpooled;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
-import ru.serce.jnrfuse.FuseFillDir;
-import ru.serce.jnrfuse.FuseStubFS;
-import ru.serce.jnrfuse.struct.FileStat;
-import ru.serce.jnrfuse.struct.FuseContext;
-import ru.serce.jnrfuse.struct.FuseFileInfo;
-import ru.serce.jnrfuse.struct.Statvfs;
-import ru.serce.jnrfuse.struct.Timespec;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * FUSE callbacks, each one line into {@link MnemoClient} through {@link FuseCall}. Callbacks
- * arrive on many threads at once; all shared state lives in the client, the handle tables and
- * the path resolver, which are safe for that.
+ * The file system operations of a mount: each request's arguments, one call into
+ * {@link MnemoClient}, the reply. A kernel node id is our inode number (the root is 1 in
+ * both), so nothing maps between them. Requests arrive on many workers at once; all shared
+ * state lives in the client and the handle tables, which are safe for that.
  */
-final class MnemoFuse extends FuseStubFS {
+final class MnemoFuse implements FuseSession.Handler {
     private static final int O_EXCL = 0200;
-    private static final long UTIME_NOW = (1L << 30) - 1;
-    private static final long UTIME_OMIT = (1L << 30) - 2;
-    private static final long ID_UNCHANGED = 0xFFFFFFFFL;
-    private static final int FLAG_NULLPATH_OK = 1;
-    private static final int FLAG_UTIME_OMIT_OK = 1 << 2;
+    private static final int FATTR_MODE = 1;
+    private static final int FATTR_UID = 1 << 1;
+    private static final int FATTR_GID = 1 << 2;
+    private static final int FATTR_SIZE = 1 << 3;
+    private static final int FATTR_ATIME = 1 << 4;
+    private static final int FATTR_MTIME = 1 << 5;
+    private static final int FATTR_ATIME_NOW = 1 << 7;
+    private static final int FATTR_MTIME_NOW = 1 << 8;
+    private static final int FOPEN_KEEP_CACHE = 1 << 1;
+    private static final long NANOS = 1_000_000_000L;
 
     private final MnemoClient client;
-    private final PathResolver paths;
+    private final MountOptions options;
     private final MountProbe probe;
-    private final AttachWarmup warmup;
     private final Callers callers = new Callers();
     private final PageCachePolicy pageCache = new PageCachePolicy();
     private final AtomicLong handleNumbers = new AtomicLong(1);
     private final Handles<FileHandle> files = new Handles<>(handleNumbers);
     private final Handles<DirStream> dirs = new Handles<>(handleNumbers);
 
-    MnemoFuse(MnemoClient client, Duration entryTimeout, MountProbe probe, AttachWarmup warmup) {
+    MnemoFuse(MnemoClient client, MountOptions options, MountProbe probe) {
         this.client = client;
-        this.paths = new PathResolver(client, entryTimeout);
+        this.options = options;
         this.probe = probe;
-        this.warmup = warmup;
-        setOperationFlags();
-    }
-
-    /**
-     * Sets two of libfuse's {@code fuse_operations} flags, which jnr-fuse declares only as padding:
-     * {@code flag_nullpath_ok}, so that calls on an open file that was unlinked or renamed over
-     * (under {@code hard_remove}) reach us with a null path and its handle instead of failing with
-     * ENOENT in libfuse; and {@code flag_utime_omit_ok}, so that utimens gets UTIME_NOW and
-     * UTIME_OMIT as they are, rather than times libfuse made up, which need other permissions.
-     * The flags are a 32-bit bitfield right after the {@code bmap} pointer (libfuse 2.9, LP64,
-     * first flag in the lowest bit).
-     */
-    private void setOperationFlags() {
-        int flagsOffset = (int) fuseOperations.bmap.offset() + Long.BYTES;
-        jnr.ffi.Struct.getMemory(fuseOperations).putInt(flagsOffset, FLAG_NULLPATH_OK | FLAG_UTIME_OMIT_OK);
     }
 
     @Override
-    protected String getFSName() {
-        return "mnemo";
-    }
-
-    /** We unmounted ourselves: keep jnr-fuse's exit hook from running a lazy fusermount on the path. */
-    void markUnmounted() {
-        mounted.set(false);
-    }
-
-    @Override
-    public int getattr(String path, FileStat stat) {
-        return FuseCall.call("getattr", path, () -> {
-            probe.check(path);
-            StatFiller.fill(stat, paths.attributes(path, caller()));
-            return 0;
-        });
-    }
-
-    @Override
-    public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
-        return FuseCall.call("fgetattr", path, () -> {
-            FileHandle open = files.find(fi.fh.get());
-            StatFiller.fill(stat, client.getattr(open != null ? open.inode() : paths.inode(path, caller())));
-            return 0;
-        });
-    }
-
-    @Override
-    public int readlink(String path, Pointer buf, long size) {
-        return FuseCall.call("readlink", path, () -> {
-            byte[] target = client.readlink(paths.inode(path, caller())).getBytes(StandardCharsets.UTF_8);
-            int n = (int) Math.min(target.length, size - 1);
-            buf.put(0, target, 0, n);
-            buf.putByte(n, (byte) 0);
-            return 0;
-        });
-    }
-
-    @Override
-    public int mknod(String path, long mode, long rdev) {
-        return FuseCall.call("mknod", path, () -> {
-            Parent p = paths.parent(path, caller());
-            client.mknod(p.dir(), p.name(), FileType.fromMode((int) mode), (int) mode, (int) rdev, caller());
-            return 0;
-        });
-    }
-
-    @Override
-    public int mkdir(String path, long mode) {
-        return FuseCall.call("mkdir", path, () -> {
-            Parent p = paths.parent(path, caller());
-            client.mkdir(p.dir(), p.name(), (int) mode, caller());
-            return 0;
-        });
-    }
-
-    @Override
-    public int unlink(String path) {
-        return FuseCall.call("unlink", path, () -> {
-            Parent p = paths.parent(path, caller());
-            client.unlink(p.dir(), p.name(), caller());
-            return 0;
-        });
-    }
-
-    @Override
-    public int rmdir(String path) {
-        return FuseCall.call("rmdir", path, () -> {
-            Parent p = paths.parent(path, caller());
-            client.rmdir(p.dir(), p.name(), caller());
-            paths.forget(path);
-            return 0;
-        });
-    }
-
-    @Override
-    public int symlink(String target, String linkPath) {
-        return FuseCall.call("symlink", linkPath, () -> {
-            Parent p = paths.parent(linkPath, caller());
-            client.symlink(p.dir(), p.name(), target, caller());
-            return 0;
-        });
-    }
-
-    @Override
-    public int rename(String from, String to) {
-        return FuseCall.call("rename", from, () -> {
-            Parent src = paths.parent(from, caller());
-            Parent dst = paths.parent(to, caller());
-            client.rename(src.dir(), src.name(), dst.dir(), dst.name(), 0, caller());
-            paths.forget(from);
-            paths.forget(to);
-            return 0;
-        });
-    }
-
-    @Override
-    public int link(String existing, String newPath) {
-        return FuseCall.call("link", newPath, () -> {
-            Parent p = paths.parent(newPath, caller());
-            client.link(paths.inode(existing, caller()), p.dir(), p.name(), caller());
-            return 0;
-        });
-    }
-
-    @Override
-    public int chmod(String path, long mode) {
-        return FuseCall.call("chmod", path, () -> setattr(path, AttrChanges.NONE.withMode((int) mode)));
-    }
-
-    @Override
-    public int chown(String path, long uid, long gid) {
-        return FuseCall.call("chown", path, () -> setattr(path, AttrChanges.NONE.withOwner(
-                (uid & ID_UNCHANGED) == ID_UNCHANGED ? null : (int) uid,
-                (gid & ID_UNCHANGED) == ID_UNCHANGED ? null : (int) gid)));
-    }
-
-    @Override
-    public int truncate(String path, long size) {
-        return FuseCall.call("truncate", path, () -> setattr(path, AttrChanges.NONE.withSize(size)));
-    }
-
-    @Override
-    public int ftruncate(String path, long size, FuseFileInfo fi) {
-        return FuseCall.call("ftruncate", path, () -> {
-            client.setattr(files.get(fi.fh.get()).inode(), AttrChanges.NONE.withSize(size), caller());
-            return 0;
-        });
-    }
-
-    @Override
-    public int utimens(String path, Timespec[] times) {
-        return FuseCall.call("utimens", path, () -> {
-            AttrChanges changes = AttrChanges.NONE;
-            long aNs = times[0].tv_nsec.longValue();
-            if (aNs != UTIME_OMIT) {
-                changes = changes.withAtime(aNs == UTIME_NOW ? null : nanos(times[0]), aNs == UTIME_NOW);
+    public void handle(FuseRequest req, FuseReply reply) throws Exception {
+        InodeId node = new InodeId(req.nodeid());
+        switch (req.opcode()) {
+            case FuseOpcodes.LOOKUP -> lookup(req, reply, node);
+            case FuseOpcodes.GETATTR -> attr(reply, client.getattr(node));
+            case FuseOpcodes.SETATTR -> attr(reply, client.setattr(node, changes(req), caller(req)));
+            case FuseOpcodes.READLINK -> reply.bytes(client.readlink(node).getBytes(StandardCharsets.UTF_8));
+            case FuseOpcodes.SYMLINK -> {
+                Name name = req.name();
+                entry(reply, client.symlink(node, name, req.string(), caller(req)));
             }
-            long mNs = times[1].tv_nsec.longValue();
-            if (mNs != UTIME_OMIT) {
-                changes = changes.withMtime(mNs == UTIME_NOW ? null : nanos(times[1]), mNs == UTIME_NOW);
+            case FuseOpcodes.MKNOD -> {
+                int mode = req.u32();
+                int rdev = req.u32();
+                req.skip(8); // umask (already applied by the kernel), padding
+                entry(reply, client.mknod(node, req.name(), FileType.fromMode(mode), mode, rdev, caller(req)));
             }
-            return setattr(path, changes);
-        });
-    }
-
-    @Override
-    public int create(String path, long mode, FuseFileInfo fi) {
-        return FuseCall.call("create", path, () -> {
-            Caller caller = caller();
-            Parent p = paths.parent(path, caller);
-            int flags = fi.flags.get();
-            return opened(fi, client.createAndOpen(p.dir(), p.name(), (int) mode, flags, (flags & O_EXCL) != 0, caller));
-        });
-    }
-
-    @Override
-    public int open(String path, FuseFileInfo fi) {
-        return FuseCall.call("open", path, () -> {
-            return opened(fi, client.open(paths.inode(path, caller()), fi.flags.get(), false, caller()));
-        });
-    }
-
-    @Override
-    public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
-        return FuseCall.call("read", path, () -> {
-            return client.read(files.get(fi.fh.get()), offset, fuseBuffer(buf, size));
-        });
-    }
-
-    @Override
-    public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
-        return FuseCall.call("write", path, () -> {
-            client.write(files.get(fi.fh.get()), offset, Unpooled.wrappedBuffer(fuseBuffer(buf, size)));
-            return (int) size;
-        });
-    }
-
-    @Override
-    public int statfs(String path, Statvfs stats) {
-        return FuseCall.call("statfs", path, () -> {
-            warmup.sawCall();
-            StatFiller.fill(stats, client.statfs());
-            return 0;
-        });
-    }
-
-    @Override
-    public int flush(String path, FuseFileInfo fi) {
-        return FuseCall.call("flush", path, () -> {
-            client.close(files.get(fi.fh.get()));
-            return 0;
-        });
-    }
-
-    @Override
-    public int fsync(String path, int dataOnly, FuseFileInfo fi) {
-        return FuseCall.call("fsync", path, () -> {
-            client.fsync(files.get(fi.fh.get()));
-            return 0;
-        });
-    }
-
-    @Override
-    public int release(String path, FuseFileInfo fi) {
-        return FuseCall.call("release", path, () -> {
-            client.release(files.remove(fi.fh.get()));
-            return 0;
-        });
-    }
-
-    @Override
-    public int opendir(String path, FuseFileInfo fi) {
-        return FuseCall.call("opendir", path, () -> {
-            Attributes a = paths.attributes(path, caller());
-            if (!a.isDirectory()) {
-                throw new FsException(Errno.ENOTDIR, path + " is not a directory");
+            case FuseOpcodes.MKDIR -> {
+                int mode = req.u32();
+                req.skip(4); // umask
+                entry(reply, client.mkdir(node, req.name(), mode, caller(req)));
             }
-            fi.fh.set(dirs.add(new DirStream(client, a.inode(), caller())));
-            return 0;
-        });
-    }
-
-    @Override
-    public int readdir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
-        return FuseCall.call("readdir", path, () -> {
-            FileStat stat = new FileStat(Runtime.getSystemRuntime());
-            dirs.get(fi.fh.get()).fill(offset, (name, inode, formatBits, next) -> {
-                StatFiller.fillEntry(stat, inode, formatBits);
-                return filler.apply(buf, name, stat, next) != 0;
-            });
-            return 0;
-        });
-    }
-
-    @Override
-    public int releasedir(String path, FuseFileInfo fi) {
-        return FuseCall.call("releasedir", path, () -> {
-            dirs.remove(fi.fh.get());
-            return 0;
-        });
-    }
-
-    @Override
-    public int fsyncdir(String path, FuseFileInfo fi) {
-        return FuseCall.call("fsyncdir", path, () -> {
-            client.syncNamespace();
-            return 0;
-        });
-    }
-
-    @Override
-    public int access(String path, int mask) {
-        return FuseCall.call("access", path, () -> {
-            client.access(paths.inode(path, caller()), mask, caller());
-            return 0;
-        });
-    }
-
-    @Override
-    public int setxattr(String path, String name, Pointer value, long size, int flags) {
-        return FuseCall.call("setxattr", path, () -> {
-            byte[] bytes = new byte[(int) size];
-            value.get(0, bytes, 0, bytes.length);
-            client.setxattr(paths.inode(path, caller()), name, bytes, flags, caller());
-            return 0;
-        });
-    }
-
-    @Override
-    public int getxattr(String path, String name, Pointer value, long size) {
-        return FuseCall.call("getxattr", path, () -> {
-            byte[] bytes = client.getxattr(paths.inode(path, caller()), name, caller());
-            return copyOut(bytes, value, size);
-        });
-    }
-
-    @Override
-    public int listxattr(String path, Pointer list, long size) {
-        return FuseCall.call("listxattr", path, () -> {
-            java.io.ByteArrayOutputStream names = new java.io.ByteArrayOutputStream();
-            for (String name : client.listxattr(paths.inode(path, caller()), caller())) {
-                names.writeBytes(name.getBytes(StandardCharsets.UTF_8));
-                names.write(0);
+            case FuseOpcodes.UNLINK -> client.unlink(node, req.name(), caller(req));
+            case FuseOpcodes.RMDIR -> client.rmdir(node, req.name(), caller(req));
+            case FuseOpcodes.RENAME -> rename(req, node, req.u64(), 0);
+            case FuseOpcodes.RENAME2 -> {
+                long newDir = req.u64();
+                int flags = req.u32();
+                req.skip(4);
+                rename(req, node, newDir, flags);
             }
-            return copyOut(names.toByteArray(), list, size);
+            case FuseOpcodes.LINK -> {
+                InodeId existing = new InodeId(req.u64());
+                entry(reply, client.link(existing, node, req.name(), caller(req)));
+            }
+            case FuseOpcodes.OPEN -> {
+                int flags = req.u32();
+                opened(reply, client.open(node, flags, false, caller(req)));
+            }
+            case FuseOpcodes.CREATE -> create(req, reply, node);
+            case FuseOpcodes.READ -> read(req, reply);
+            case FuseOpcodes.WRITE -> write(req, reply);
+            case FuseOpcodes.STATFS -> StatFiller.statfs(reply, client.statfs());
+            case FuseOpcodes.FLUSH -> client.close(files.get(req.u64()));
+            case FuseOpcodes.RELEASE -> client.release(files.remove(req.u64()));
+            case FuseOpcodes.FSYNC -> client.fsync(files.get(req.u64()));
+            case FuseOpcodes.OPENDIR -> opendir(req, reply, node);
+            case FuseOpcodes.READDIR -> readdir(req, reply);
+            case FuseOpcodes.RELEASEDIR -> dirs.remove(req.u64());
+            case FuseOpcodes.FSYNCDIR -> client.syncNamespace();
+            case FuseOpcodes.ACCESS -> client.access(node, req.u32(), caller(req));
+            case FuseOpcodes.SETXATTR -> {
+                int size = req.u32();
+                int flags = req.u32();
+                String name = req.string();
+                client.setxattr(node, name, req.bytes(size), flags, caller(req));
+            }
+            case FuseOpcodes.GETXATTR -> {
+                int size = req.u32();
+                req.skip(4);
+                sized(reply, size, client.getxattr(node, req.string(), caller(req)));
+            }
+            case FuseOpcodes.LISTXATTR -> {
+                int size = req.u32();
+                ByteArrayOutputStream names = new ByteArrayOutputStream();
+                for (String name : client.listxattr(node, caller(req))) {
+                    names.writeBytes(name.getBytes(StandardCharsets.UTF_8));
+                    names.write(0);
+                }
+                sized(reply, size, names.toByteArray());
+            }
+            case FuseOpcodes.REMOVEXATTR -> client.removexattr(node, req.string(), caller(req));
+            default -> throw new FsException(Errno.ENOSYS, "FUSE op " + req.opcode() + " is not supported");
+        }
+    }
+
+    private void lookup(FuseRequest req, FuseReply reply, InodeId parent) throws FsException {
+        Name name = req.name();
+        if (parent.equals(InodeId.ROOT)) {
+            probe.check(name.toString());
+        }
+        try {
+            entry(reply, client.lookup(parent, name, caller(req)));
+        } catch (FsException e) {
+            if (e.errno() != Errno.ENOENT || options.negativeTimeout().isZero()) {
+                throw e;
+            }
+            StatFiller.negativeEntry(reply, options.negativeTimeout());
+        }
+    }
+
+    private void rename(FuseRequest req, InodeId dir, long newDir, int flags) throws FsException {
+        Name from = req.name();
+        Name to = req.name();
+        client.rename(dir, from, new InodeId(newDir), to, flags, caller(req));
+    }
+
+    private void create(FuseRequest req, FuseReply reply, InodeId parent) throws FsException {
+        int flags = req.u32();
+        int mode = req.u32();
+        req.skip(8); // umask (already applied by the kernel), open_flags
+        FileHandle handle = client.createAndOpen(parent, req.name(), mode, flags, (flags & O_EXCL) != 0, caller(req));
+        entry(reply, handle.openedWith());
+        opened(reply, handle);
+    }
+
+    private void read(FuseRequest req, FuseReply reply) throws FsException {
+        long fh = req.u64();
+        long offset = req.u64();
+        int size = req.u32();
+        ByteBuffer window = reply.window(size);
+        reply.advance(client.read(files.get(fh), offset, window));
+    }
+
+    private void write(FuseRequest req, FuseReply reply) throws FsException {
+        long fh = req.u64();
+        long offset = req.u64();
+        int size = req.u32();
+        req.skip(20); // write_flags, lock_owner, flags, padding
+        client.write(files.get(fh), offset, Unpooled.wrappedBuffer(req.slice(size)));
+        reply.u32(size).u32(0);
+    }
+
+    private void opendir(FuseRequest req, FuseReply reply, InodeId dir) throws FsException {
+        if (!client.getattr(dir).isDirectory()) {
+            throw new FsException(Errno.ENOTDIR, dir + " is not a directory");
+        }
+        reply.u64(dirs.add(new DirStream(client, dir, caller(req)))).u32(0).u32(0);
+    }
+
+    /** {@code fuse_dirent} records, each padded to 8 bytes, as many as fit in the size asked for. */
+    private void readdir(FuseRequest req, FuseReply reply) throws FsException {
+        long fh = req.u64();
+        long offset = req.u64();
+        int size = Math.min(req.u32(), reply.remaining());
+        dirs.get(fh).fill(offset, (name, inode, formatBits, next) -> {
+            byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+            int record = (24 + bytes.length + 7) & ~7;
+            if (reply.argumentBytes() + record > size) {
+                return true;
+            }
+            reply.u64(inode).u64(next).u32(bytes.length).u32(formatBits >>> 12).bytes(bytes);
+            for (int pad = record - 24 - bytes.length; pad > 0; pad--) {
+                reply.buffer().put((byte) 0);
+            }
+            return false;
         });
     }
 
-    @Override
-    public int removexattr(String path, String name) {
-        return FuseCall.call("removexattr", path, () -> {
-            client.removexattr(paths.inode(path, caller()), name, caller());
-            return 0;
-        });
+    private AttrChanges changes(FuseRequest req) {
+        int valid = req.u32();
+        req.skip(4 + 8); // padding, fh
+        long size = req.u64();
+        req.skip(8); // lock_owner
+        long atime = req.u64();
+        long mtime = req.u64();
+        req.skip(8); // ctime
+        int atimeNanos = req.u32();
+        int mtimeNanos = req.u32();
+        req.skip(4); // ctimensec
+        int mode = req.u32();
+        req.skip(4);
+        int uid = req.u32();
+        int gid = req.u32();
+        AttrChanges changes = AttrChanges.NONE;
+        if ((valid & FATTR_MODE) != 0) {
+            changes = changes.withMode(mode);
+        }
+        if ((valid & (FATTR_UID | FATTR_GID)) != 0) {
+            changes = changes.withOwner((valid & FATTR_UID) != 0 ? uid : null, (valid & FATTR_GID) != 0 ? gid : null);
+        }
+        if ((valid & FATTR_SIZE) != 0) {
+            changes = changes.withSize(size);
+        }
+        if ((valid & FATTR_ATIME) != 0) {
+            boolean now = (valid & FATTR_ATIME_NOW) != 0;
+            changes = changes.withAtime(now ? null : atime * NANOS + atimeNanos, now);
+        }
+        if ((valid & FATTR_MTIME) != 0) {
+            boolean now = (valid & FATTR_MTIME_NOW) != 0;
+            changes = changes.withMtime(now ? null : mtime * NANOS + mtimeNanos, now);
+        }
+        return changes;
     }
 
-    /**
-     * libfuse's data buffer of a read or write as a direct ByteBuffer (made by JNI; Netty's own
-     * wrapper of a native address needs sun.misc.Unsafe): data goes straight between it and the
-     * client's buffers, one copy and no garbage per call.
-     */
-    private static ByteBuffer fuseBuffer(Pointer buf, long size) {
-        return MemoryIO.getInstance().newDirectByteBuffer(buf.address(), (int) size);
+    private void entry(FuseReply reply, Attributes a) {
+        StatFiller.entry(reply, a, options.entryTimeout(), options.attrTimeout());
+    }
+
+    private void attr(FuseReply reply, Attributes a) {
+        StatFiller.attrOut(reply, a, options.attrTimeout());
+    }
+
+    private void opened(FuseReply reply, FileHandle handle) {
+        boolean keep = pageCache.unchangedSinceLastOpen(handle.openedWith());
+        reply.u64(files.add(handle)).u32(keep ? FOPEN_KEEP_CACHE : 0).u32(0);
     }
 
     /** The getxattr/listxattr contract: size 0 asks for the length; a buffer too small is ERANGE. */
-    private static int copyOut(byte[] bytes, Pointer buffer, long size) throws FsException {
+    private static void sized(FuseReply reply, int size, byte[] bytes) throws FsException {
         if (size == 0) {
-            return bytes.length;
-        }
-        if (size < bytes.length) {
+            reply.u32(bytes.length).u32(0);
+        } else if (size < bytes.length) {
             throw new FsException(Errno.ERANGE, "buffer of " + size + " bytes for " + bytes.length);
+        } else {
+            reply.bytes(bytes);
         }
-        buffer.put(0, bytes, 0, bytes.length);
-        return bytes.length;
     }
 
-    private int opened(FuseFileInfo fi, FileHandle handle) {
-        fi.fh.set(files.add(handle));
-        if (pageCache.unchangedSinceLastOpen(handle.openedWith())) {
-            FileInfoBits.keepCache(fi);
-        }
-        return 0;
-    }
-
-    private int setattr(String path, AttrChanges changes) throws FsException {
-        client.setattr(paths.inode(path, caller()), changes, caller());
-        return 0;
-    }
-
-    private Caller caller() {
-        FuseContext context = getContext();
-        return callers.of(context.pid.intValue(), context.uid.intValue(), context.gid.intValue());
-    }
-
-    private static long nanos(Timespec t) {
-        return t.tv_sec.get() * 1_000_000_000L + t.tv_nsec.longValue();
+    private Caller caller(FuseRequest req) {
+        return callers.of(req.pid(), req.uid(), req.gid());
     }
 }

@@ -10,7 +10,7 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Tells when a mount really answers: a child {@code stat} looks up a unique name under the mount
- * point until our own {@code getattr} has seen that name arrive through the kernel. A child, not
+ * point until our own lookup has seen that name arrive through the kernel. A child, not
  * this process: a process killed while one of its threads waits on its own mount never finishes
  * exiting (see {@link AttachWarmup}).
  */
@@ -18,9 +18,9 @@ final class MountProbe {
     private final String name = ".mnemo-probe-" + UUID.randomUUID();
     private volatile boolean seen;
 
-    /** Called by getattr with every path; notes the probe's. */
-    void check(String path) {
-        if (!seen && path.length() == name.length() + 1 && path.endsWith(name)) {
+    /** Called with every name looked up in the root; notes the probe's. */
+    void check(String lookedUp) {
+        if (!seen && lookedUp.equals(name)) {
             seen = true;
         }
     }

@@ -3,55 +3,55 @@ package io.mnemo.fuse;
 import io.mnemo.core.client.FsStats;
 import io.mnemo.core.model.Attributes;
 import io.mnemo.core.model.Name;
-import ru.serce.jnrfuse.struct.FileStat;
-import ru.serce.jnrfuse.struct.Statvfs;
-import ru.serce.jnrfuse.struct.Timespec;
+import java.time.Duration;
 
-/** Fills FUSE's stat and statvfs structs from our attributes. */
+/** Writes our attributes as the kernel's {@code fuse_attr}, {@code fuse_entry_out} and {@code fuse_kstatfs}. */
 final class StatFiller {
     static final int BLOCK_BYTES = 4096;
     private static final long NANOS = 1_000_000_000L;
+    private static final byte[] NO_ATTR = new byte[88]; // sizeof(struct fuse_attr)
 
     private StatFiller() {}
 
-    static void fill(FileStat stat, Attributes a) {
-        stat.st_ino.set(a.inode().value());
-        stat.st_mode.set(a.statMode());
-        stat.st_nlink.set(a.nlink());
-        stat.st_uid.set(a.uid());
-        stat.st_gid.set(a.gid());
-        stat.st_rdev.set(a.rdev());
-        stat.st_size.set(a.sizeBytes());
-        stat.st_blksize.set(BLOCK_BYTES);
-        stat.st_blocks.set((a.sizeBytes() + 511) / 512);
-        time(stat.st_atim, a.atimeNanos());
-        time(stat.st_mtim, a.mtimeNanos());
-        time(stat.st_ctim, a.ctimeNanos());
+    /** {@code fuse_entry_out}: the name's inode, how long the name and the attributes may be cached, the attributes. */
+    static void entry(FuseReply reply, Attributes a, Duration entryTimeout, Duration attrTimeout) {
+        reply.u64(a.inode().value()).u64(0); // inode numbers are never reused: generation 0
+        reply.u64(entryTimeout.toSeconds()).u64(attrTimeout.toSeconds());
+        reply.u32(entryTimeout.toNanosPart()).u32(attrTimeout.toNanosPart());
+        attr(reply, a);
     }
 
-    /** The type and inode that readdir hands back with each name. */
-    static void fillEntry(FileStat stat, long inode, int formatBits) {
-        stat.st_ino.set(inode);
-        stat.st_mode.set(formatBits);
+    /** A negative entry: the name does not exist, and the kernel may remember that for {@code timeout}. */
+    static void negativeEntry(FuseReply reply, Duration timeout) {
+        reply.u64(0).u64(0).u64(timeout.toSeconds()).u64(0).u32(timeout.toNanosPart()).u32(0);
+        reply.bytes(NO_ATTR);
     }
 
-    static void fill(Statvfs s, FsStats stats) {
+    /** {@code fuse_attr_out}. */
+    static void attrOut(FuseReply reply, Attributes a, Duration attrTimeout) {
+        reply.u64(attrTimeout.toSeconds()).u32(attrTimeout.toNanosPart()).u32(0);
+        attr(reply, a);
+    }
+
+    private static void attr(FuseReply reply, Attributes a) {
+        reply.u64(a.inode().value()).u64(a.sizeBytes()).u64((a.sizeBytes() + 511) / 512);
+        reply.u64(Math.floorDiv(a.atimeNanos(), NANOS)).u64(Math.floorDiv(a.mtimeNanos(), NANOS))
+                .u64(Math.floorDiv(a.ctimeNanos(), NANOS));
+        reply.u32((int) Math.floorMod(a.atimeNanos(), NANOS)).u32((int) Math.floorMod(a.mtimeNanos(), NANOS))
+                .u32((int) Math.floorMod(a.ctimeNanos(), NANOS));
+        reply.u32(a.statMode()).u32(a.nlink()).u32(a.uid()).u32(a.gid()).u32(a.rdev());
+        reply.u32(BLOCK_BYTES).u32(0);
+    }
+
+    /** {@code fuse_kstatfs}. */
+    static void statfs(FuseReply reply, FsStats stats) {
         long blocks = stats.capacityBytes() / BLOCK_BYTES;
         long free = Math.max(0, (stats.capacityBytes() - stats.usedBytes()) / BLOCK_BYTES);
-        s.f_bsize.set(BLOCK_BYTES);
-        s.f_frsize.set(BLOCK_BYTES);
-        s.f_blocks.set(blocks);
-        s.f_bfree.set(free);
-        s.f_bavail.set(free);
         // Inodes are not a fixed pool: report plenty free, as most scale-out file systems do.
-        s.f_files.set(stats.inodes() + (1L << 32));
-        s.f_ffree.set(1L << 32);
-        s.f_favail.set(1L << 32);
-        s.f_namemax.set(Name.MAX_BYTES);
-    }
-
-    private static void time(Timespec t, long nanos) {
-        t.tv_sec.set(Math.floorDiv(nanos, NANOS));
-        t.tv_nsec.set(Math.floorMod(nanos, NANOS));
+        reply.u64(blocks).u64(free).u64(free).u64(stats.inodes() + (1L << 32)).u64(1L << 32);
+        reply.u32(BLOCK_BYTES).u32(Name.MAX_BYTES).u32(BLOCK_BYTES).u32(0);
+        for (int i = 0; i < 6; i++) {
+            reply.u32(0);
+        }
     }
 }

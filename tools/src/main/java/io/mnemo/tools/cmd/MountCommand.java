@@ -45,7 +45,7 @@ public final class MountCommand implements Callable<Integer> {
             description = "Let the kernel check permissions from the mode bits before calling Mnemo (default: on).")
     boolean defaultPermissions;
 
-    @Option(names = "--debug", description = "Print libfuse's debug trace on stderr.")
+    @Option(names = "--debug", description = "Log every FUSE request and its outcome on stderr.")
     boolean debug;
 
     @Override

@@ -18,7 +18,6 @@ import java.util.List;
 import jnr.posix.POSIXFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -108,35 +107,4 @@ class MountConformanceIT extends PosixConformance {
         assertTrue(names.contains(base().substring(1)), names.toString());
     }
 
-    // Known deviations of the mount (docs/POSIX.md); each passes through MnemoClient.
-
-    @Override
-    @Test
-    @Disabled("reads, writes and fsync through the handle of an unlinked file work (flag_nullpath_ok), but fstat is ENOENT: the kernel sends GETATTR without the handle and libfuse 2's high-level API has no path left for the node")
-    void unlinkedOpenFile_staysReadableAndWritable_untilTheLastClose() {}
-
-    @Override
-    @Test
-    @Disabled("as for an unlinked file: the replaced file's handle reads and writes, but fstat is ENOENT in libfuse 2's high-level API")
-    void renameOverAnOpenFile_keepsTheReplacedFileReadableThroughItsHandle() {}
-
-    @Override
-    @Test
-    @Disabled("libfuse 2 high-level API gives each hard link its own kernel inode, so other names show a stale nlink for up to the attribute timeout")
-    void link_threeNames_countLinks_andTheFileLivesUntilTheLastIsGone() {}
-
-    @Override
-    @Test
-    @Disabled("libfuse 2 high-level API gives each hard link its own kernel inode, so other names show a stale nlink for up to the attribute timeout")
-    void rename_overAHardLinkedFile_dropsOneOfItsLinks() {}
-
-    @Override
-    @Test
-    @Disabled("libfuse 2 high-level API gives each hard link its own kernel inode, so other names show a stale ctime for up to the attribute timeout")
-    void link_changesTheInodesCtimeAndTheDirectorysTimes() {}
-
-    @Override
-    @Test
-    @Disabled("libfuse 2 high-level API gives each hard link its own kernel inode and page cache")
-    void link_writesThroughOneName_areReadThroughAnother_whileBothAreOpen() {}
 }
