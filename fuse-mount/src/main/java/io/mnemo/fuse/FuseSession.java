@@ -32,7 +32,8 @@ final class FuseSession {
     private static final int BIG_WRITES = 1 << 5;
     private static final int PARALLEL_DIROPS = 1 << 18;
     private static final int MAX_PAGES = 1 << 22;
-    private static final int WANTED = ASYNC_READ | BIG_WRITES | PARALLEL_DIROPS | MAX_PAGES;
+    private static final int HANDLE_KILLPRIV_V2 = 1 << 28;
+    private static final int WANTED = ASYNC_READ | BIG_WRITES | PARALLEL_DIROPS | MAX_PAGES | HANDLE_KILLPRIV_V2;
 
     /** Answers one request by filling the reply's arguments, or fails with an errno. */
     interface Handler {

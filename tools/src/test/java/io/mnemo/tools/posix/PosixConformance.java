@@ -794,6 +794,17 @@ abstract class PosixConformance {
     }
 
     @Test
+    void write_byANonRootUser_clearsSetuidAndSetgid_evenWithoutGrowingTheFile() throws Exception {
+        writeFile(p("f"), "0123456789");
+        ops().chmod(p("f"), 06777);
+        int fd = other().open(p("f"), O_WRONLY, 0);
+        other().pwrite(fd, 2, utf8("x"));
+        other().close(fd);
+        assertEquals(0777, ops().stat(p("f")).mode(), "a write without CAP_FSETID clears S_ISUID, and S_ISGID with group-execute");
+        assertArrayEquals(utf8("01x3456789"), readFile(p("f")));
+    }
+
+    @Test
     void lchown_changesTheSymlinkNotItsTarget() throws Exception {
         writeFile(p("f"), "x");
         ops().symlink("f", p("l"));
