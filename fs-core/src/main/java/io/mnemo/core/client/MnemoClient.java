@@ -68,6 +68,8 @@ import java.util.concurrent.TimeUnit;
 public final class MnemoClient implements Closeable {
     /** Entries per readdir page. */
     public static final int READDIR_PAGE = 1024;
+    /** Idle full-size write extents kept for streaming writers (8 of 4 MiB: 32 MiB at most). */
+    private static final int SPARE_EXTENTS = 8;
     /** open(2) flags this client interprets. */
     public static final int O_ACCMODE = 03;
     public static final int O_RDONLY = 0;
@@ -83,6 +85,7 @@ public final class MnemoClient implements Closeable {
     private final MetaClient meta;
     private final ChunkClient chunks;
     private final Semaphore writeBudget;
+    private final SpareExtents spareExtents;
     private final Map<InodeId, OpenFile> openFiles = new ConcurrentHashMap<>();
     /** Names this client's open files to the metadata server, which keeps unlinked-but-open files alive. */
     private final long session = new SecureRandom().nextLong() & Long.MAX_VALUE | 1;
@@ -96,6 +99,7 @@ public final class MnemoClient implements Closeable {
         this.meta = meta;
         this.chunks = new ChunkClient(group, config, meta);
         this.writeBudget = new Semaphore((int) Math.min(Integer.MAX_VALUE, config.writeBufferBytes()));
+        this.spareExtents = new SpareExtents(config.maxWriteBytes(), SPARE_EXTENTS);
     }
 
     /** Connects to the cluster and checks that the metadata server answers. */
@@ -431,7 +435,7 @@ public final class MnemoClient implements Closeable {
         OpenFile file = openFiles.compute(inode, (id, existing) -> {
             OpenFile f = existing != null ? existing
                     : new OpenFile(id, a.layout(), a.sizeBytes(), inlineData, chunks, writeBudget,
-                            config.maxWriteBytes(), this::sendAllBuffered, this::moveToChunks);
+                            spareExtents, this::sendAllBuffered, this::moveToChunks);
             f.refresh(a.sizeBytes(), inlineData);
             f.retain();
             return f;

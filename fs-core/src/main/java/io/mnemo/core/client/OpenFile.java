@@ -53,12 +53,15 @@ final class OpenFile {
 
     /** The largest file the client keeps inline; the metadata service may allow less (it says EFBIG). */
     static final int INLINE_LIMIT_BYTES = 64 * 1024;
+    /** A write at least this long comes from a streaming writer. */
+    private static final int STREAMING_WRITE_BYTES = 1 << 20;
 
     private final InodeId inode;
     private final Layout layout;
     private final ChunkClient chunks;
     private final Semaphore writeBudget;
     private final int maxWriteBytes;
+    private final SpareExtents spareExtents;
     private final ReadAhead readAhead;
     private final Runnable pressure;
     private final Mover mover;
@@ -70,6 +73,8 @@ final class OpenFile {
     @GuardedBy("this") private boolean unsynced;
     @GuardedBy("this") private int references;
     @GuardedBy("this") private ByteBuf extent;
+    /** The reusable memory under {@link #extent}, when it came from {@link #spareExtents}. */
+    @GuardedBy("this") private ByteBuffer extentMemory;
     @GuardedBy("this") private long extentOffset;
     @GuardedBy("this") private final List<InFlight> inFlight = new ArrayList<>();
     @GuardedBy("this") private FsException deferredError;
@@ -79,14 +84,15 @@ final class OpenFile {
     @GuardedBy("this") private final RangeSet<Long> unsentInline = TreeRangeSet.create();
 
     OpenFile(InodeId inode, Layout layout, long sizeBytes, byte[] inlineData, ChunkClient chunks, Semaphore writeBudget,
-            int maxWriteBytes, Runnable pressure, Mover mover) {
+            SpareExtents spareExtents, Runnable pressure, Mover mover) {
         this.inode = inode;
         this.layout = layout;
         this.sizeBytes = sizeBytes;
         this.inline = inlineData;
         this.chunks = chunks;
         this.writeBudget = writeBudget;
-        this.maxWriteBytes = maxWriteBytes;
+        this.maxWriteBytes = spareExtents.extentBytes();
+        this.spareExtents = spareExtents;
         this.readAhead = new ReadAhead(inode, layout, chunks);
         this.pressure = pressure;
         this.mover = mover;
@@ -266,11 +272,17 @@ final class OpenFile {
                             if (reserved < capacity) {
                                 break;
                             }
-                            // Pooled and off-heap: extents of up to 4 MiB on the heap were G1 humongous
-                            // objects (a young and often an old collection each), and a file channel
-                            // copies a heap buffer to a direct one before writing it anyway.
-                            extent = PooledByteBufAllocator.DEFAULT.directBuffer(Math.min(capacity, 256 * 1024),
-                                    capacity);
+                            if (capacity == maxWriteBytes && length - done >= STREAMING_WRITE_BYTES) {
+                                // A streaming writer (1 MiB FUSE writes): a whole reused extent.
+                                extentMemory = spareExtents.take();
+                                extent = SpareExtents.wrap(extentMemory);
+                            } else {
+                                // Pooled and off-heap (extents on the heap were G1 humongous objects,
+                                // and a file channel copies a heap buffer to a direct one anyway),
+                                // starting small and growing as needed.
+                                extent = PooledByteBufAllocator.DEFAULT.directBuffer(Math.min(capacity, 256 * 1024),
+                                        capacity);
+                            }
                             extentOffset = position;
                             reserved -= capacity;
                         }
@@ -402,8 +414,10 @@ final class OpenFile {
             return;
         }
         ByteBuf data = extent;
+        ByteBuffer memory = extentMemory;
         long offset = extentOffset;
         extent = null;
+        extentMemory = null;
         int reserved = data.maxCapacity();
         long end = offset + data.readableBytes();
         // Requests may overtake each other on the way to the data node: a write must not race an
@@ -418,7 +432,12 @@ final class OpenFile {
         long index = offset / layout.chunkSizeBytes();
         CompletableFuture<Void> sent = chunks.write(layout, new ChunkId(inode, index),
                 offset % layout.chunkSizeBytes(), data);
-        sent.whenComplete((ok, e) -> writeBudget.release(reserved));
+        sent.whenComplete((ok, e) -> {
+            writeBudget.release(reserved);
+            if (e == null && memory != null) {
+                spareExtents.recycle(memory);
+            }
+        });
         inFlight.removeIf(w -> w.done().isDone() && !w.done().isCompletedExceptionally());
         inFlight.add(new InFlight(offset, end, sent));
     }
