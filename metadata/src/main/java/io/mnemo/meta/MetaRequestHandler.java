@@ -150,10 +150,19 @@ final class MetaRequestHandler implements RequestHandler, MetaService {
         return cmd.build();
     }
 
-    /** open(O_CREAT) in one round trip: the create, then, if it succeeded, the open of what it answered. */
+    /**
+     * open(O_CREAT) in one round trip: the create, then, if it succeeded, the open of what it
+     * answered. A file the create made is new, empty and the caller's, so open's checks would all
+     * pass and its reads find nothing new: it only needs recording as held by the session.
+     */
     private CompletableFuture<MetaResponse> createAndOpen(MetaRequest req) {
-        return proposer.propose(create(req)).thenApply(created -> {
+        MetaCommand create = create(req);
+        return proposer.propose(create).thenApply(created -> {
             if (created.getErrno() != 0) {
+                return created;
+            }
+            if (created.getAttr().getInode() == create.getNewInode()) {
+                sessions.open(req.getCreate().getOpen().getSession(), new InodeId(create.getNewInode()));
                 return created;
             }
             OpenReq open = req.getCreate().getOpen().toBuilder()
