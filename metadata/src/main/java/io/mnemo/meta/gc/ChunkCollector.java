@@ -19,6 +19,7 @@ import java.io.Closeable;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,17 +85,11 @@ public final class ChunkCollector implements Closeable {
         }
         Map<InetSocketAddress, List<Long>> perNode = new LinkedHashMap<>();
         Map<Long, Set<InetSocketAddress>> nodesOf = new LinkedHashMap<>();
+        Map<Integer, List<InetSocketAddress>> chainNodes = new HashMap<>(); // most orphans share a few chains
         for (Row<InodeId, Layout> orphan : orphans) {
             Set<InetSocketAddress> nodes = new HashSet<>();
-            for (int chainId : new HashSet<>(orphan.value().chains())) {
-                Optional<ChainRecord> chain = registry.chain(chainId);
-                if (chain.isEmpty()) {
-                    LOG.warn("{} names chain {}, which does not exist; nothing to delete there", orphan.key(), chainId);
-                    continue;
-                }
-                for (int nodeId : chain.get().nodeIds()) {
-                    registry.address(nodeId).ifPresent(nodes::add);
-                }
+            for (int chainId : orphan.value().chains()) {
+                nodes.addAll(chainNodes.computeIfAbsent(chainId, id -> nodesOf(orphan.key(), id)));
             }
             nodesOf.put(orphan.key().value(), nodes);
             nodes.forEach(n -> perNode.computeIfAbsent(n, k -> new ArrayList<>()).add(orphan.key().value()));
@@ -126,6 +121,20 @@ public final class ChunkCollector implements Closeable {
             return 0;
         }
         return purgeable.size();
+    }
+
+    /** The addresses of the nodes of chain {@code chainId}, which {@code orphan} names. */
+    private List<InetSocketAddress> nodesOf(InodeId orphan, int chainId) {
+        Optional<ChainRecord> chain = registry.chain(chainId);
+        if (chain.isEmpty()) {
+            LOG.warn("{} names chain {}, which does not exist; nothing to delete there", orphan, chainId);
+            return List.of();
+        }
+        List<InetSocketAddress> nodes = new ArrayList<>();
+        for (int nodeId : chain.get().nodeIds()) {
+            registry.address(nodeId).ifPresent(nodes::add);
+        }
+        return nodes;
     }
 
     /** Up to {@link #BATCH} orphans that nobody holds open, in inode order, scanning past open ones. */
