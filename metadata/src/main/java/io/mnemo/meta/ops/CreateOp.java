@@ -101,7 +101,8 @@ public final class CreateOp {
         Inode updatedParent = parent.withContentsChanged(now);
         txn.put(Schema.INODE, parent.id(), dir ? updatedParent.withNlink(parent.nlink() + 1) : updatedParent);
         Links.created(txn, inode);
-        return Replies.attr(inode);
+        // With an inline file's (empty) contents, so that a create-and-open needs no open's read.
+        return Replies.attr(new Namespace.Stored(inode, inode.inline() ? InlineContents.EMPTY : null));
     }
 
     /**
