@@ -33,6 +33,8 @@ final class MnemoFuse implements FuseSession.Handler {
     private static final int FATTR_ATIME_NOW = 1 << 7;
     private static final int FATTR_MTIME_NOW = 1 << 8;
     private static final int FOPEN_KEEP_CACHE = 1 << 1;
+    private static final int FOPEN_NOFLUSH = 1 << 5;
+    private static final int O_ACCMODE = 03;
     private static final long NANOS = 1_000_000_000L;
 
     private final MnemoClient client;
@@ -244,9 +246,17 @@ final class MnemoFuse implements FuseSession.Handler {
         StatFiller.attrOut(reply, a, options.attrTimeout());
     }
 
+    /**
+     * {@code fuse_open_out}. The page cache is kept if the file did not change since this mount last
+     * opened it; a handle opened for reading only has nothing to flush, so its close(2) costs no
+     * FLUSH round trip (its RELEASE still comes, asynchronously).
+     */
     private void opened(FuseReply reply, FileHandle handle) {
-        boolean keep = pageCache.unchangedSinceLastOpen(handle.openedWith());
-        reply.u64(files.add(handle)).u32(keep ? FOPEN_KEEP_CACHE : 0).u32(0);
+        int flags = pageCache.unchangedSinceLastOpen(handle.openedWith()) ? FOPEN_KEEP_CACHE : 0;
+        if ((handle.flags() & O_ACCMODE) == 0) {
+            flags |= FOPEN_NOFLUSH;
+        }
+        reply.u64(files.add(handle)).u32(flags).u32(0);
     }
 
     /** The getxattr/listxattr contract: size 0 asks for the length; a buffer too small is ERANGE. */
