@@ -143,12 +143,14 @@ public final class FuseMount implements Closeable {
             throw new FsException(Files.exists(target) ? Errno.ENOTDIR : Errno.ENOENT,
                     target + ": not a directory");
         }
+        boolean empty;
         try (Stream<Path> entries = Files.list(target)) {
-            if (entries.findAny().isPresent()) {
-                throw new FsException(Errno.ENOTEMPTY, target + ": not an empty directory");
-            }
+            empty = entries.findAny().isEmpty();
         } catch (IOException e) {
             throw new FsException(Errno.EIO, target + ": cannot list: " + e.getMessage());
+        }
+        if (!empty) {
+            throw new FsException(Errno.ENOTEMPTY, target + ": not an empty directory");
         }
     }
 
