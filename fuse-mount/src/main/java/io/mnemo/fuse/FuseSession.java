@@ -32,8 +32,11 @@ final class FuseSession {
     private static final int BIG_WRITES = 1 << 5;
     private static final int PARALLEL_DIROPS = 1 << 18;
     private static final int MAX_PAGES = 1 << 22;
+    private static final int DO_READDIRPLUS = 1 << 13;
+    private static final int READDIRPLUS_AUTO = 1 << 14;
     private static final int HANDLE_KILLPRIV_V2 = 1 << 28;
-    private static final int WANTED = ASYNC_READ | BIG_WRITES | PARALLEL_DIROPS | MAX_PAGES | HANDLE_KILLPRIV_V2;
+    private static final int WANTED = ASYNC_READ | BIG_WRITES | PARALLEL_DIROPS | MAX_PAGES | HANDLE_KILLPRIV_V2
+            | DO_READDIRPLUS | READDIRPLUS_AUTO;
 
     /** Answers one request by filling the reply's arguments, or fails with an errno. */
     interface Handler {

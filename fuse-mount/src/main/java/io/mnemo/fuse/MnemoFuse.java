@@ -36,6 +36,8 @@ final class MnemoFuse implements FuseSession.Handler {
     private static final int FOPEN_NOFLUSH = 1 << 5;
     private static final int O_ACCMODE = 03;
     private static final long NANOS = 1_000_000_000L;
+    private static final int ENTRY_OUT_BYTES = 128; // sizeof(struct fuse_entry_out)
+    private static final byte[] NO_ENTRY = new byte[ENTRY_OUT_BYTES];
 
     private final MnemoClient client;
     private final MountOptions options;
@@ -100,7 +102,8 @@ final class MnemoFuse implements FuseSession.Handler {
             case FuseOpcodes.RELEASE -> client.release(files.remove(req.u64()));
             case FuseOpcodes.FSYNC -> client.fsync(files.get(req.u64()));
             case FuseOpcodes.OPENDIR -> opendir(req, reply, node);
-            case FuseOpcodes.READDIR -> readdir(req, reply);
+            case FuseOpcodes.READDIR -> readdir(req, reply, false);
+            case FuseOpcodes.READDIRPLUS -> readdir(req, reply, true);
             case FuseOpcodes.RELEASEDIR -> dirs.remove(req.u64());
             case FuseOpcodes.FSYNCDIR -> client.syncNamespace();
             case FuseOpcodes.ACCESS -> client.access(node, req.u32(), caller(req));
@@ -183,19 +186,29 @@ final class MnemoFuse implements FuseSession.Handler {
         reply.u64(dirs.add(new DirStream(client, dir, caller(req)))).u32(0).u32(0);
     }
 
-    /** {@code fuse_dirent} records, each padded to 8 bytes, as many as fit in the size asked for. */
-    private void readdir(FuseRequest req, FuseReply reply) throws FsException {
+    /**
+     * {@code fuse_dirent} records, each padded to 8 bytes, as many as fit in the size asked for; for
+     * READDIRPLUS ({@code plus}) each after a {@code fuse_entry_out}, so that the kernel needs no
+     * LOOKUP per name ({@code ls -l}, {@code find}, {@code du}). An entry without attributes ("."
+     * and "..") gets an all-zero one, which the kernel skips.
+     */
+    private void readdir(FuseRequest req, FuseReply reply, boolean plus) throws FsException {
         long fh = req.u64();
         long offset = req.u64();
         int size = Math.min(req.u32(), reply.remaining());
-        dirs.get(fh).fill(offset, (name, inode, formatBits, next) -> {
+        dirs.get(fh).fill(offset, plus, (name, inode, formatBits, next, attributes) -> {
             byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
-            int record = (24 + bytes.length + 7) & ~7;
+            int record = ((plus ? ENTRY_OUT_BYTES : 0) + 24 + bytes.length + 7) & ~7;
             if (reply.argumentBytes() + record > size) {
                 return true;
             }
+            if (plus && attributes != null) {
+                entry(reply, attributes);
+            } else if (plus) {
+                reply.bytes(NO_ENTRY);
+            }
             reply.u64(inode).u64(next).u32(bytes.length).u32(formatBits >>> 12).bytes(bytes);
-            for (int pad = record - 24 - bytes.length; pad > 0; pad--) {
+            for (int pad = record - (plus ? ENTRY_OUT_BYTES : 0) - 24 - bytes.length; pad > 0; pad--) {
                 reply.buffer().put((byte) 0);
             }
             return false;

@@ -50,6 +50,7 @@ import java.io.Closeable;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -332,16 +333,31 @@ public final class MnemoClient implements Closeable {
      * The caller needs read permission on the directory (EACCES).
      */
     public DirListing readdir(InodeId dir, Name after, int limit, Caller caller) throws FsException {
-        ReaddirReq.Builder b = ReaddirReq.newBuilder().setDir(dir.value()).setLimit(limit);
+        return readdir(dir, after, limit, false, caller);
+    }
+
+    /**
+     * A page of {@code dir}, after the name {@code after} (null: from the start); {@code withAttributes}
+     * brings each entry's attributes along, as this client would report them (see {@link #getattr}).
+     */
+    public DirListing readdir(InodeId dir, Name after, int limit, boolean withAttributes, Caller caller)
+            throws FsException {
+        ReaddirReq.Builder b = ReaddirReq.newBuilder().setDir(dir.value()).setLimit(limit)
+                .setWithAttributes(withAttributes);
         if (after != null) {
             b.setAfter(bytes(after));
         }
         DirPage page = meta.call(request(caller).setReaddir(b).build()).getDirPage();
         List<DirEntry> entries = new ArrayList<>(page.getEntriesCount());
+        Map<InodeId, Attributes> attributes = withAttributes ? new HashMap<>() : Map.of();
         for (DirEntryMsg m : page.getEntriesList()) {
-            entries.add(Protos.fromMsg(m));
+            DirEntry entry = Protos.fromMsg(m);
+            entries.add(entry);
+            if (m.hasAttr()) {
+                attributes.put(entry.inode(), withLocalSize(Protos.fromMsg(m.getAttr())));
+            }
         }
-        return new DirListing(entries, page.getMore());
+        return new DirListing(entries, page.getMore(), attributes);
     }
 
     public String readlink(InodeId inode) throws FsException {

@@ -6,6 +6,7 @@ import io.mnemo.core.proto.Caller;
 import io.mnemo.core.proto.DirEntryMsg;
 import io.mnemo.core.proto.DirPage;
 import io.mnemo.core.proto.MetaResponse;
+import io.mnemo.core.proto.Protos;
 import io.mnemo.core.proto.ReaddirReq;
 import io.mnemo.meta.store.Dentry;
 import io.mnemo.meta.store.DentryKey;
@@ -21,7 +22,9 @@ import java.util.List;
  * {@code after} (the cookie; empty for the first page). A range scan of the directory's key
  * prefix, so every page costs the same however large the directory. {@code .} and {@code ..}
  * are not stored and not listed. The caller needs read permission on the directory (checked
- * for every page: there is no open directory handle on the server).
+ * for every page: there is no open directory handle on the server). Asked {@code with_attributes},
+ * each entry carries its inode's attributes too (as FUSE's READDIRPLUS wants, saving a lookup
+ * per name); an entry whose inode is gone meanwhile goes without.
  *
  * <p>Errors: ENOENT, ENOTDIR, EACCES.
  */
@@ -49,10 +52,14 @@ public final class ReaddirOp {
         List<Row<DentryKey, Dentry>> rows = view.scan(Schema.DENTRY, from, Keys.dentryEnd(dir.id()), limit + 1);
         DirPage.Builder page = DirPage.newBuilder().setMore(rows.size() > limit);
         for (Row<DentryKey, Dentry> row : rows.subList(0, Math.min(limit, rows.size()))) {
-            page.addEntries(DirEntryMsg.newBuilder()
+            DirEntryMsg.Builder entry = DirEntryMsg.newBuilder()
                     .setName(ByteString.copyFrom(row.key().name().bytes()))
                     .setInode(row.value().child().value())
-                    .setType(row.value().type().ordinal()));
+                    .setType(row.value().type().ordinal());
+            if (req.getWithAttributes()) {
+                view.get(Schema.INODE, row.value().child()).ifPresent(i -> entry.setAttr(Protos.toMsg(i.attributes())));
+            }
+            page.addEntries(entry);
         }
         return MetaResponse.newBuilder().setDirPage(page).build();
     }

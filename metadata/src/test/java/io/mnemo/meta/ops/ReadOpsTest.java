@@ -75,6 +75,19 @@ class ReadOpsTest {
     }
 
     @Test
+    void readdir_withAttributes_carriesEachEntrysAttributes_andWithoutThemNone() throws Exception {
+        AttrMsg d = ns.mkdir(ROOT, "d");
+        AttrMsg f = ns.file(d.getInode(), "f");
+        AttrMsg sub = ns.mkdir(d.getInode(), "sub");
+        DirPage plain = page(d.getInode(), "", 10);
+        assertFalse(plain.getEntries(0).hasAttr());
+        DirPage plus = ReaddirOp.run(ns.store, Fixture.ALICE, ReaddirReq.newBuilder().setDir(d.getInode())
+                .setWithAttributes(true).build()).getDirPage();
+        assertEquals(f, plus.getEntries(0).getAttr());
+        assertEquals(sub, plus.getEntries(1).getAttr());
+    }
+
+    @Test
     void readdir_ofEmptyDirectory_isEmpty_andOfFile_isEnotdir() throws Exception {
         DirPage empty = page(ROOT, "", 0);
         assertEquals(0, empty.getEntriesCount());

@@ -101,6 +101,28 @@ class MountConformanceIT extends PosixConformance {
         assertEquals(255, s[10], "f_namemax");
     }
 
+    /**
+     * With the kernel's names and attributes dropped, the listing comes as READDIRPLUS, whose
+     * attributes the kernel then keeps: they must be what stat would say, including the length of a
+     * file still being written through this mount and the link count of a hard-linked one.
+     */
+    @Test
+    void attributesThatComeWithTheListing_areTheFilesOwn() throws Exception {
+        writeFile(p("a"), "12345");
+        ops.link(p("a"), p("c"));
+        int open = ops.open(p("b"), O_CREAT | O_WRONLY, 0644);
+        try {
+            ops.pwrite(open, 0, utf8("123"));
+            Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "2");
+            assertEquals(List.of("a", "b", "c"), ops.readdir(base()).stream().sorted().toList());
+            assertEquals(5, ops.stat(p("a")).size());
+            assertEquals(2, ops.stat(p("a")).nlink());
+            assertEquals(3, ops.stat(p("b")).size(), "a file this mount is writing");
+        } finally {
+            ops.close(open);
+        }
+    }
+
     @Test
     void readdir_ofTheRoot_listsTheTestDirectories() throws Exception {
         List<String> names = ops.readdir("/");
