@@ -26,6 +26,11 @@ final class FuseReply {
         out.clear().position(HEADER_BYTES);
     }
 
+    FuseReply u16(int value) {
+        out.putShort((short) value);
+        return this;
+    }
+
     FuseReply u32(int value) {
         out.putInt(value);
         return this;

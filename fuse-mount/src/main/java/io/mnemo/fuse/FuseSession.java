@@ -1,8 +1,6 @@
 package io.mnemo.fuse;
 
 import com.kenai.jffi.MemoryIO;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,7 +44,7 @@ final class FuseSession {
     private final int fd;
     private final Handler handler;
     private final boolean debug;
-    private final List<Thread> workers = new CopyOnWriteArrayList<>();
+    private int started; // workers ever started; guarded by this
     private final AtomicInteger idle = new AtomicInteger();
     private final AtomicInteger running = new AtomicInteger();
     private final CountDownLatch ended = new CountDownLatch(1);
@@ -80,13 +78,11 @@ final class FuseSession {
     }
 
     private synchronized void startWorker() {
-        if (workers.size() >= MAX_WORKERS || ended.getCount() == 0) {
+        if (started >= MAX_WORKERS || ended.getCount() == 0) {
             return;
         }
         running.incrementAndGet();
-        Thread worker = Thread.ofPlatform().name("fuse-" + workers.size()).daemon().unstarted(this::work);
-        workers.add(worker);
-        worker.start();
+        Thread.ofPlatform().name("fuse-" + started++).daemon().start(this::work);
     }
 
     private void work() {
@@ -165,9 +161,9 @@ final class FuseSession {
             LOG.warn("kernel speaks FUSE {}.{}; answering as {}.{}", major, minor, PROTOCOL_MAJOR, PROTOCOL_MINOR);
         }
         reply.u32(PROTOCOL_MAJOR).u32(Math.min(minor, PROTOCOL_MINOR)).u32(maxReadahead).u32(offered & WANTED);
-        reply.buffer().putShort((short) MAX_BACKGROUND).putShort((short) (MAX_BACKGROUND * 3 / 4));
+        reply.u16(MAX_BACKGROUND).u16(MAX_BACKGROUND * 3 / 4); // congestion threshold
         reply.u32(MAX_WRITE_BYTES).u32(1); // time granularity: nanoseconds
-        reply.buffer().putShort((short) (MAX_WRITE_BYTES / PAGE_BYTES)).putShort((short) 0);
+        reply.u16(MAX_WRITE_BYTES / PAGE_BYTES).u16(0); // max_pages, map_alignment
         reply.u32(0); // flags2
         for (int i = 0; i < 7; i++) {
             reply.u32(0);
