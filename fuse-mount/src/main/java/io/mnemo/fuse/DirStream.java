@@ -19,10 +19,13 @@ import java.util.Map;
  * the last name returned, so entries added or removed meanwhile do not shift the others.
  */
 final class DirStream {
+    private static final byte[] DOT = {'.'};
+    private static final byte[] DOT_DOT = {'.', '.'};
+
     /** Receives one entry, with its attributes if known; returns true when the kernel's buffer is full. */
     @FunctionalInterface
     interface Sink {
-        boolean add(String name, long inode, int formatBits, long nextOffset, Attributes attributes);
+        boolean add(byte[] name, long inode, int formatBits, long nextOffset, Attributes attributes);
     }
 
     private final MnemoClient client;
@@ -44,13 +47,13 @@ final class DirStream {
     synchronized void fill(long offset, boolean withAttributes, Sink sink) throws FsException {
         int dirBits = FileType.DIRECTORY.formatBits();
         if (offset < 1) {
-            if (sink.add(".", dir.value(), dirBits, 1, null)) {
+            if (sink.add(DOT, dir.value(), dirBits, 1, null)) {
                 return;
             }
             offset = 1;
         }
         if (offset < 2) {
-            if (sink.add("..", dir.value(), dirBits, 2, null)) {
+            if (sink.add(DOT_DOT, dir.value(), dirBits, 2, null)) {
                 return;
             }
             offset = 2;
@@ -61,7 +64,7 @@ final class DirStream {
                 return;
             }
             DirEntry e = page.get((int) (index - pageStart));
-            if (sink.add(e.name().toString(), e.inode().value(), e.type().formatBits(), index + 3,
+            if (sink.add(e.name().bytes(), e.inode().value(), e.type().formatBits(), index + 3,
                     pageAttributes.get(e.inode()))) {
                 return;
             }

@@ -196,8 +196,7 @@ final class MnemoFuse implements FuseSession.Handler {
         long fh = req.u64();
         long offset = req.u64();
         int size = Math.min(req.u32(), reply.remaining());
-        dirs.get(fh).fill(offset, plus, (name, inode, formatBits, next, attributes) -> {
-            byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+        dirs.get(fh).fill(offset, plus, (bytes, inode, formatBits, next, attributes) -> {
             int record = ((plus ? ENTRY_OUT_BYTES : 0) + 24 + bytes.length + 7) & ~7;
             if (reply.argumentBytes() + record > size) {
                 return true;
