@@ -12,7 +12,7 @@ import java.util.function.BooleanSupplier;
  * Tells when a mount really answers: a child {@code stat} looks up a unique name under the mount
  * point until our own lookup has seen that name arrive through the kernel. A child, not
  * this process: a process killed while one of its threads waits on its own mount never finishes
- * exiting (see {@link AttachWarmup}).
+ * exiting: the call waits for an answer only that process could give.
  */
 final class MountProbe {
     private final String name = ".mnemo-probe-" + UUID.randomUUID();
