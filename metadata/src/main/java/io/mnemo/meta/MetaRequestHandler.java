@@ -157,12 +157,16 @@ final class MetaRequestHandler implements RequestHandler, MetaService {
      */
     private CompletableFuture<MetaResponse> createAndOpen(MetaRequest req) {
         MetaCommand create = create(req);
-        return proposer.propose(create).thenApply(created -> {
-            if (created.getErrno() != 0) {
-                return created;
+        long session = req.getCreate().getOpen().getSession();
+        InodeId fresh = new InodeId(create.getNewInode());
+        // Held before it exists, so that no unlink and collection can come between create and hold.
+        sessions.open(session, fresh);
+        return proposer.propose(create).whenComplete((created, e) -> {
+            if (e != null || created.getErrno() != 0 || created.getAttr().getInode() != fresh.value()) {
+                sessions.release(session, fresh);
             }
-            if (created.getAttr().getInode() == create.getNewInode()) {
-                sessions.open(req.getCreate().getOpen().getSession(), new InodeId(create.getNewInode()));
+        }).thenApply(created -> {
+            if (created.getErrno() != 0 || created.getAttr().getInode() == fresh.value()) {
                 return created;
             }
             OpenReq open = req.getCreate().getOpen().toBuilder()
