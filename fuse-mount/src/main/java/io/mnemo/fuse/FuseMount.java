@@ -115,14 +115,14 @@ public final class FuseMount implements Closeable {
 
     private static void fusermount(String flag, Path mountPoint) {
         try {
-            Process p = new ProcessBuilder("fusermount", flag, mountPoint.toString())
+            Process p = new ProcessBuilder(Fusermount.COMMAND, flag, mountPoint.toString())
                     .redirectErrorStream(true).start();
             String output = new String(p.getInputStream().readAllBytes()).trim();
             if (p.waitFor() != 0 && isListedInProcMounts(mountPoint)) {
-                LOG.warn("fusermount {} {}: {}", flag, mountPoint, output);
+                LOG.warn("{} {} {}: {}", Fusermount.COMMAND, flag, mountPoint, output);
             }
         } catch (IOException e) {
-            LOG.warn("cannot run fusermount: {}", e.getMessage());
+            LOG.warn("cannot run {}: {}", Fusermount.COMMAND, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -180,7 +180,7 @@ public final class FuseMount implements Closeable {
             failure = probe.get(STALE_PROBE_MILLIS, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             throw new FsException(Errno.EBUSY, target + ": the mount there does not answer (left by a Mnemo that was "
-                    + "killed?); detach it with: fusermount -uz " + target);
+                    + "killed?); detach it with: " + Fusermount.COMMAND + " -uz " + target);
         } catch (ExecutionException | InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new FsException(Errno.EIO, target + ": interrupted while checking the mount there");

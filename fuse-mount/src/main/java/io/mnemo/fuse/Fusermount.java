@@ -4,6 +4,7 @@ import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import jnr.posix.CmsgHdr;
@@ -15,7 +16,9 @@ import jnr.posix.SpawnFileAction;
 /**
  * Mounts with the setuid {@code fusermount} helper, as libfuse does, so that any user may mount
  * (root too: one way for all). fusermount opens {@code /dev/fuse}, mounts it, and hands the open
- * descriptor back over a socket pair whose one end it inherits as {@code _FUSE_COMMFD}.
+ * descriptor back over a socket pair whose one end it inherits as {@code _FUSE_COMMFD}. The
+ * helper of FUSE 2 ({@code fusermount}) and of FUSE 3 ({@code fusermount3}) speak the same way;
+ * whichever is on the PATH does.
  */
 final class Fusermount {
     private static final POSIX POSIX = POSIXFactory.getNativePOSIX();
@@ -25,7 +28,19 @@ final class Fusermount {
     /** The descriptor number the helper gets its end of the socket pair as. */
     private static final int CHILD_END = 3;
 
+    /** The helper's name: {@code fusermount}, or {@code fusermount3} where only FUSE 3's is installed. */
+    static final String COMMAND = onPath("fusermount") || !onPath("fusermount3") ? "fusermount" : "fusermount3";
+
     private Fusermount() {}
+
+    private static boolean onPath(String command) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, command))) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /** Mounts at {@code target}; answers the {@code /dev/fuse} descriptor to serve it on. */
     static int mount(Path target, MountOptions options) throws FsException {
@@ -36,12 +51,12 @@ final class Fusermount {
         }
         try {
             String kernelOptions = "fsname=mnemo,subtype=mnemo,nosuid,nodev" + options.kernelOptions();
-            long pid = POSIX.posix_spawnp("fusermount",
+            long pid = POSIX.posix_spawnp(COMMAND,
                     List.of(SpawnFileAction.dup(pair[1], CHILD_END), SpawnFileAction.close(pair[0])),
-                    List.of("fusermount", "-o", kernelOptions, "--", target.toString()),
+                    List.of(COMMAND, "-o", kernelOptions, "--", target.toString()),
                     List.of("_FUSE_COMMFD=" + CHILD_END, "PATH=" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin")));
             if (pid <= 0) {
-                throw new FsException(Errno.EIO, "cannot mount at " + target + ": cannot run fusermount (install fuse)");
+                throw new FsException(Errno.EIO, "cannot mount at " + target + ": cannot run " + COMMAND + " (install fuse)");
             }
             POSIX.close(pair[1]);
             pair[1] = -1;
@@ -49,7 +64,7 @@ final class Fusermount {
             int[] status = new int[1];
             POSIX.waitpid(pid, status, 0);
             if (fd < 0) {
-                throw new FsException(Errno.EIO, "cannot mount at " + target + ": fusermount failed (exit status "
+                throw new FsException(Errno.EIO, "cannot mount at " + target + ": " + COMMAND + " failed (exit status "
                         + (status[0] >> 8) + "; its message is above)");
             }
             return fd;
