@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import jnr.constants.platform.Fcntl;
 import jnr.posix.CmsgHdr;
 import jnr.posix.MsgHdr;
 import jnr.posix.POSIX;
@@ -25,6 +26,7 @@ final class Fusermount {
     private static final int AF_UNIX = 1;
     private static final int SOCK_STREAM = 1;
     private static final int SCM_RIGHTS = 1;
+    private static final int FD_CLOEXEC = 1;
     /** The descriptor number the helper gets its end of the socket pair as. */
     private static final int CHILD_END = 3;
 
@@ -67,6 +69,9 @@ final class Fusermount {
                 throw new FsException(Errno.EIO, "cannot mount at " + target + ": " + COMMAND + " failed (exit status "
                         + (status[0] >> 8) + "; its message is above)");
             }
+            // Not inherited by the processes we start later: one holding it would keep a killed
+            // Mnemo's connection open.
+            POSIX.fcntlInt(fd, Fcntl.F_SETFD, FD_CLOEXEC);
             return fd;
         } finally {
             POSIX.close(pair[0]);
