@@ -30,6 +30,7 @@ final class DirStream {
 
     private final MnemoClient client;
     private final InodeId dir;
+    private final InodeId parent;
     private final Caller caller;
     private List<DirEntry> page = List.of();
     private Map<InodeId, Attributes> pageAttributes = Map.of();
@@ -37,9 +38,10 @@ final class DirStream {
     private boolean more = true;
     private boolean loaded;
 
-    DirStream(MnemoClient client, InodeId dir, Caller caller) {
+    DirStream(MnemoClient client, InodeId dir, InodeId parent, Caller caller) {
         this.client = client;
         this.dir = dir;
+        this.parent = parent;
         this.caller = caller;
     }
 
@@ -53,7 +55,7 @@ final class DirStream {
             offset = 1;
         }
         if (offset < 2) {
-            if (sink.add(DOT_DOT, dir.value(), dirBits, 2, null)) {
+            if (sink.add(DOT_DOT, parent.value(), dirBits, 2, null)) {
                 return;
             }
             offset = 2;

@@ -183,7 +183,8 @@ final class MnemoFuse implements FuseSession.Handler {
         if (!client.getattr(dir).isDirectory()) {
             throw new FsException(Errno.ENOTDIR, dir + " is not a directory");
         }
-        reply.u64(dirs.add(new DirStream(client, dir, caller(req)))).u32(0).u32(0);
+        InodeId parent = dir.equals(InodeId.ROOT) ? dir : client.parentOf(dir);
+        reply.u64(dirs.add(new DirStream(client, dir, parent, caller(req)))).u32(0).u32(0);
     }
 
     /**

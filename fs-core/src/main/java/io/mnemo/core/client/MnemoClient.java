@@ -137,6 +137,15 @@ public final class MnemoClient implements Closeable {
                 .setParent(parent.value()).setName(bytes(name)))));
     }
 
+    /**
+     * The directory that holds directory {@code dir} (the root's is the root), as a listing shows it
+     * for "..": found without permission checks, since listing needs only read permission.
+     */
+    public InodeId parentOf(InodeId dir) throws FsException {
+        return attr(request(Caller.ROOT).setLookup(LookupReq.newBuilder()
+                .setParent(dir.value()).setName(ByteString.copyFromUtf8("..")))).inode();
+    }
+
     public Attributes getattr(InodeId inode) throws FsException {
         return withLocalSize(attr(request().setGetattr(GetattrReq.newBuilder().setInode(inode.value()))));
     }

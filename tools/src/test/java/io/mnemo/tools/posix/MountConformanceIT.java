@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import jnr.posix.POSIXFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -121,6 +122,16 @@ class MountConformanceIT extends PosixConformance {
         } finally {
             ops.close(open);
         }
+    }
+
+    @Test
+    void readdir_givesDotAndDotDot_theInodesOfTheDirectoryAndItsParent() throws Exception {
+        ops.mkdir(p("d"), 0755);
+        Map<String, Long> listed = ops.listing(p("d"));
+        assertEquals(ops.stat(p("d")).ino(), listed.get("."));
+        assertEquals(ops.stat(base()).ino(), listed.get(".."));
+        Map<String, Long> root = ops.listing("/");
+        assertEquals(ops.stat("/").ino(), root.get(".."), "the root is its own parent");
     }
 
     @Test

@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import jnr.ffi.LibraryLoader;
@@ -413,13 +415,20 @@ final class MountOps implements PosixOps {
 
     @Override
     public List<String> readdir(String path) throws FsException {
+        List<String> names = new ArrayList<>(listing(path).keySet());
+        names.removeAll(List.of(".", ".."));
+        return names;
+    }
+
+    /** Every name readdir(3) gives for {@code path}, "." and ".." too, in its order, with its d_ino. */
+    Map<String, Long> listing(String path) throws FsException {
         return as(() -> {
             Pointer dir = LIBC.opendir(real(path));
             if (dir == null) {
                 throw failure("opendir", path);
             }
             try {
-                List<String> names = new ArrayList<>();
+                Map<String, Long> entries = new LinkedHashMap<>();
                 while (true) {
                     RUNTIME.setLastError(0);
                     Pointer entry = LIBC.readdir(dir);
@@ -427,12 +436,9 @@ final class MountOps implements PosixOps {
                         if (RUNTIME.getLastError() != 0) {
                             throw failure("readdir", path);
                         }
-                        return names;
+                        return entries;
                     }
-                    String name = entry.getString(DIRENT_NAME_OFFSET, 256, StandardCharsets.UTF_8);
-                    if (!name.equals(".") && !name.equals("..")) {
-                        names.add(name);
-                    }
+                    entries.put(entry.getString(DIRENT_NAME_OFFSET, 256, StandardCharsets.UTF_8), entry.getLong(0));
                 }
             } finally {
                 LIBC.closedir(dir);
