@@ -140,6 +140,8 @@ public final class MnemoClient implements Closeable {
     /**
      * The directory that holds directory {@code dir} (the root's is the root), as a listing shows it
      * for "..": found without permission checks, since listing needs only read permission.
+     *
+     * @throws FsException ENOTDIR if {@code dir} is not a directory, ENOENT if it is gone
      */
     public InodeId parentOf(InodeId dir) throws FsException {
         return attr(request(Caller.ROOT).setLookup(LookupReq.newBuilder()
