@@ -51,7 +51,8 @@ public final class FuseMount implements Closeable {
         requireEmptyDirectory(target);
         int fd = Fusermount.mount(target, options);
         MountProbe probe = new MountProbe();
-        FuseSession session = new FuseSession(fd, new MnemoFuse(client, options, probe), options.debug());
+        MnemoFuse files = new MnemoFuse(client, options, probe, new KernelNotices(fd));
+        FuseSession session = new FuseSession(fd, files, options.debug());
         FuseMount mount = new FuseMount(target, fd, session);
         session.start();
         try {

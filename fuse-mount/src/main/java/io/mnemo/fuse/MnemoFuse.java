@@ -10,11 +10,13 @@ import io.mnemo.core.model.Caller;
 import io.mnemo.core.model.FileType;
 import io.mnemo.core.model.InodeId;
 import io.mnemo.core.model.Name;
+import com.google.common.util.concurrent.Striped;
 import io.netty.buffer.Unpooled;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Lock;
 
 /**
  * The file system operations of a mount: each request's arguments, one call into
@@ -44,12 +46,16 @@ final class MnemoFuse implements FuseSession.Handler {
     private final MountProbe probe;
     private final Callers callers = new Callers();
     private final PageCachePolicy pageCache = new PageCachePolicy();
+    private final KernelNotices notices;
+    /** Held while an open fills the page cache, and by opens and truncates that must not overlap one. */
+    private final Striped<Lock> pageCacheLocks = Striped.lock(64);
     private final AtomicLong handleNumbers = new AtomicLong(1);
     private final Handles<FileHandle> files = new Handles<>(handleNumbers);
     private final Handles<DirStream> dirs = new Handles<>(handleNumbers);
 
-    MnemoFuse(MnemoClient client, MountOptions options, MountProbe probe) {
+    MnemoFuse(MnemoClient client, MountOptions options, MountProbe probe, KernelNotices notices) {
         this.client = client;
+        this.notices = notices;
         this.options = options;
         this.probe = probe;
     }
@@ -60,7 +66,7 @@ final class MnemoFuse implements FuseSession.Handler {
         switch (req.opcode()) {
             case FuseOpcodes.LOOKUP -> lookup(req, reply, node);
             case FuseOpcodes.GETATTR -> attr(reply, client.getattr(node));
-            case FuseOpcodes.SETATTR -> attr(reply, client.setattr(node, changes(req), caller(req)));
+            case FuseOpcodes.SETATTR -> setattr(req, reply, node);
             case FuseOpcodes.READLINK -> reply.bytes(client.readlink(node).getBytes(StandardCharsets.UTF_8));
             case FuseOpcodes.SYMLINK -> {
                 Name name = req.name();
@@ -144,6 +150,22 @@ final class MnemoFuse implements FuseSession.Handler {
                 throw e;
             }
             StatFiller.negativeEntry(reply, options.negativeTimeout());
+        }
+    }
+
+    /** A truncate waits for a page cache being filled at open (see {@link #filledPageCache}). */
+    private void setattr(FuseRequest req, FuseReply reply, InodeId node) throws FsException {
+        AttrChanges changes = changes(req);
+        Lock lock = changes.sizeBytes() != null ? pageCacheLocks.get(node) : null;
+        if (lock != null) {
+            lock.lock();
+        }
+        try {
+            attr(reply, client.setattr(node, changes, caller(req)));
+        } finally {
+            if (lock != null) {
+                lock.unlock();
+            }
         }
     }
 
@@ -262,12 +284,38 @@ final class MnemoFuse implements FuseSession.Handler {
      * opened it; a handle opened for reading only has nothing to flush, so its close(2) costs no
      * FLUSH round trip (its RELEASE still comes, asynchronously).
      */
-    private void opened(FuseReply reply, FileHandle handle) {
-        int flags = pageCache.unchangedSinceLastOpen(handle.openedWith()) ? FOPEN_KEEP_CACHE : 0;
-        if ((handle.flags() & O_ACCMODE) == 0) {
-            flags |= FOPEN_NOFLUSH;
+    private void opened(FuseReply reply, FileHandle handle) throws FsException {
+        Lock lock = pageCacheLocks.get(handle.inode());
+        lock.lock();
+        try {
+            boolean unchanged = pageCache.unchangedSinceLastOpen(handle.openedWith());
+            int flags = unchanged ? FOPEN_KEEP_CACHE : 0;
+            if ((handle.flags() & O_ACCMODE) == 0) {
+                flags |= FOPEN_NOFLUSH;
+                if (filledPageCache(handle, unchanged)) {
+                    flags |= FOPEN_KEEP_CACHE;
+                }
+            }
+            reply.u64(files.add(handle)).u32(flags).u32(0);
+        } finally {
+            lock.unlock();
         }
-        reply.u64(files.add(handle)).u32(flags).u32(0);
+    }
+
+    /**
+     * A small file stored inline arrives whole with its open. If this is its only open in this
+     * mount, its contents go straight into the kernel's page cache (after the old pages, if it
+     * changed since this mount last opened it), so reading it costs no READ request.
+     *
+     * <p>Only a sole, read-only open may do this, under the inode's {@link #pageCacheLocks} lock:
+     * a writer's pages reach the page cache before its WRITE reaches us, so older contents stored
+     * while another handle writes could overwrite newer pages. Another open's reply, and a
+     * truncate, wait for the lock; no handle can open for writing in between.
+     */
+    private boolean filledPageCache(FileHandle handle, boolean unchanged) throws FsException {
+        long node = handle.inode().value();
+        return (unchanged || notices.dropPages(node))
+                && notices.store(node, out -> client.soleInlineContents(handle, out));
     }
 
     /** The getxattr/listxattr contract: size 0 asks for the length; a buffer too small is ERANGE. */

@@ -470,6 +470,23 @@ public final class MnemoClient implements Closeable {
         return new FileHandle(file, flags, a, caller);
     }
 
+    /**
+     * A small file's whole contents, for a handle open for reading only that is the file's only
+     * open in this client, while the file is stored inline: copied to {@code out} from its position
+     * (which does not move). Answers the file's length, or -1 (nothing copied) for any other file
+     * or one longer than {@code out} has room for. It counts as a read of the file (atime).
+     */
+    public int soleInlineContents(FileHandle handle, ByteBuffer out) {
+        if ((handle.flags() & O_ACCMODE) != O_RDONLY) {
+            return -1;
+        }
+        int n = handle.file().copyIfSoleInline(out);
+        if (n >= 0 && handle.claimAtimeUpdate()) {
+            touchAtime(handle.openedWith());
+        }
+        return n;
+    }
+
     /** Reads up to {@code length} bytes; a shorter result means the end of the file. */
     public byte[] read(FileHandle handle, long offset, int length) throws FsException {
         checkRead(handle, offset);

@@ -393,6 +393,23 @@ final class OpenFile {
         return n;
     }
 
+    /**
+     * If this client holds the file open once only, inline, with nothing unsent: copies it whole to
+     * {@code out} from its position (which does not move) and answers its length; else -1.
+     */
+    synchronized int copyIfSoleInline(ByteBuffer out) {
+        if (references != 1 || inline == null || dirty || sizeBytes > out.remaining()) {
+            return -1;
+        }
+        int n = (int) sizeBytes;
+        int stored = Math.min(n, inline.length);
+        out.put(out.position(), inline, 0, stored);
+        if (stored < n) {
+            out.put(out.position() + stored, new byte[n - stored]);
+        }
+        return n;
+    }
+
     /** The file was truncated to {@code newSize} (its chunks already cut): forget anything beyond. */
     synchronized void truncated(long newSize) {
         if (inline != null) {

@@ -1,0 +1,72 @@
+package io.mnemo.fuse;
+
+import com.kenai.jffi.MemoryIO;
+import io.mnemo.core.error.FsException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Notifications the kernel takes from us unasked, written to the {@code /dev/fuse} descriptor
+ * like replies (unique 0, the notification's code where a reply has its error): here, dropping
+ * a file's cached pages and filling them. Safe for many threads; each writes from a buffer of
+ * its own.
+ */
+final class KernelNotices {
+    /** The most {@link #store} puts in the page cache at once. */
+    static final int MAX_STORE_BYTES = 64 * 1024;
+    private static final int INVAL_INODE = 2;
+    private static final int STORE = 4;
+    /** {@code fuse_notify_inval_inode_out} and {@code fuse_notify_store_out} are both 24 bytes. */
+    private static final int ARGUMENT_BYTES = 24;
+    private static final int DATA = FuseReply.HEADER_BYTES + ARGUMENT_BYTES;
+
+    /** Fills a buffer with a file's first bytes. */
+    interface Contents {
+        /** Puts bytes at {@code target}'s position (which need not move); answers how many, 0 or less for none. */
+        int fill(ByteBuffer target) throws FsException;
+    }
+
+    private final int fd;
+    private final ThreadLocal<ByteBuffer> buffers = ThreadLocal.withInitial(
+            () -> ByteBuffer.allocateDirect(DATA + MAX_STORE_BYTES).order(ByteOrder.nativeOrder()));
+
+    KernelNotices(int fd) {
+        this.fd = fd;
+    }
+
+    /**
+     * Drops every cached page of {@code nodeid}, and its cached attributes. Answers false if the
+     * kernel does not know the node.
+     */
+    boolean dropPages(long nodeid) {
+        ByteBuffer b = buffers.get();
+        header(b, DATA, INVAL_INODE);
+        b.putLong(16, nodeid).putLong(24, 0).putLong(32, 0); // from offset 0, length 0: to the end
+        return write(b, DATA);
+    }
+
+    /**
+     * Puts the bytes {@code contents} fills (at most {@link #MAX_STORE_BYTES}) in the page cache
+     * of {@code nodeid} from offset 0, making the kernel's file size at least their length. A
+     * last partial page counts as read only if it ends the file as the kernel knows it. Answers
+     * false if there was nothing to store or the kernel does not know the node.
+     */
+    boolean store(long nodeid, Contents contents) throws FsException {
+        ByteBuffer b = buffers.get();
+        int n = contents.fill(b.clear().position(DATA));
+        if (n <= 0) {
+            return false;
+        }
+        header(b, DATA + n, STORE);
+        b.putLong(16, nodeid).putLong(24, 0).putInt(32, n).putInt(36, 0);
+        return write(b, DATA + n);
+    }
+
+    private static void header(ByteBuffer b, int length, int code) {
+        b.putInt(0, length).putInt(4, code).putLong(8, 0);
+    }
+
+    private boolean write(ByteBuffer b, int length) {
+        return LibC.INSTANCE.write(fd, MemoryIO.getInstance().getDirectBufferAddress(b), length) == length;
+    }
+}
