@@ -1,7 +1,6 @@
 package io.mnemo.fuse;
 
 import com.kenai.jffi.MemoryIO;
-import io.mnemo.core.error.FsException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -9,7 +8,8 @@ import java.nio.ByteOrder;
  * Notifications the kernel takes from us unasked, written to the {@code /dev/fuse} descriptor
  * like replies (unique 0, the notification's code where a reply has its error): here, dropping
  * a file's cached pages and filling them. Safe for many threads; each writes from a buffer of
- * its own.
+ * its own (the page header of {@link #dropPages} and the contents of {@link #store} do not
+ * overlap in it, so a thread may drop a file's pages between filling and storing its contents).
  */
 final class KernelNotices {
     /** The most {@link #store} puts in the page cache at once. */
@@ -19,12 +19,6 @@ final class KernelNotices {
     /** {@code fuse_notify_inval_inode_out} and {@code fuse_notify_store_out} are both 24 bytes. */
     private static final int ARGUMENT_BYTES = 24;
     private static final int DATA = FuseReply.HEADER_BYTES + ARGUMENT_BYTES;
-
-    /** Fills a buffer with a file's first bytes. */
-    interface Contents {
-        /** Puts bytes at {@code target}'s position (which need not move); answers how many, 0 or less for none. */
-        int fill(ByteBuffer target) throws FsException;
-    }
 
     private final int fd;
     private final ThreadLocal<ByteBuffer> buffers = ThreadLocal.withInitial(
@@ -46,20 +40,24 @@ final class KernelNotices {
     }
 
     /**
-     * Puts the bytes {@code contents} fills (at most {@link #MAX_STORE_BYTES}) in the page cache
-     * of {@code nodeid} from offset 0, making the kernel's file size at least their length. A
-     * last partial page counts as read only if it ends the file as the kernel knows it. Answers
-     * false if there was nothing to store or the kernel does not know the node.
+     * This thread's buffer for {@link #store}: the contents go from its position, at most
+     * {@link #MAX_STORE_BYTES}.
      */
-    boolean store(long nodeid, Contents contents) throws FsException {
+    ByteBuffer storeBuffer() {
+        return buffers.get().clear().position(DATA);
+    }
+
+    /**
+     * Puts the first {@code length} bytes of this thread's {@link #storeBuffer} in the page cache
+     * of {@code nodeid} from offset 0, making the kernel's file size at least {@code length}. A
+     * last partial page counts as read only if it ends the file as the kernel knows it. Answers
+     * false if the kernel does not know the node.
+     */
+    boolean store(long nodeid, int length) {
         ByteBuffer b = buffers.get();
-        int n = contents.fill(b.clear().position(DATA));
-        if (n <= 0) {
-            return false;
-        }
-        header(b, DATA + n, STORE);
-        b.putLong(16, nodeid).putLong(24, 0).putInt(32, n).putInt(36, 0);
-        return write(b, DATA + n);
+        header(b, DATA + length, STORE);
+        b.putLong(16, nodeid).putLong(24, 0).putInt(32, length).putInt(36, 0);
+        return write(b, DATA + length);
     }
 
     private static void header(ByteBuffer b, int length, int code) {

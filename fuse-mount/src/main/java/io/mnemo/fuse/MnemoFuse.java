@@ -197,7 +197,9 @@ final class MnemoFuse implements FuseSession.Handler {
         long offset = req.u64();
         int size = req.u32();
         req.skip(20); // write_flags, lock_owner, flags, padding
-        client.write(files.get(fh), offset, Unpooled.wrappedBuffer(req.slice(size)));
+        FileHandle handle = files.get(fh);
+        client.write(handle, offset, Unpooled.wrappedBuffer(req.slice(size)));
+        pageCache.sizeShown(handle.inode(), offset + size); // where the kernel put the pages
         reply.u32(size).u32(0);
     }
 
@@ -272,10 +274,12 @@ final class MnemoFuse implements FuseSession.Handler {
     }
 
     private void entry(FuseReply reply, Attributes a) {
+        pageCache.sizeShown(a.inode(), a.sizeBytes());
         StatFiller.entry(reply, a, options.entryTimeout(), options.attrTimeout());
     }
 
     private void attr(FuseReply reply, Attributes a) {
+        pageCache.sizeShown(a.inode(), a.sizeBytes());
         StatFiller.attrOut(reply, a, options.attrTimeout());
     }
 
@@ -288,11 +292,10 @@ final class MnemoFuse implements FuseSession.Handler {
         Lock lock = pageCacheLocks.get(handle.inode());
         lock.lock();
         try {
-            boolean unchanged = pageCache.unchangedSinceLastOpen(handle.openedWith());
-            int flags = unchanged ? FOPEN_KEEP_CACHE : 0;
+            int flags = pageCache.unchangedSinceLastOpen(handle.openedWith()) ? FOPEN_KEEP_CACHE : 0;
             if ((handle.flags() & O_ACCMODE) == 0) {
                 flags |= FOPEN_NOFLUSH;
-                if (filledPageCache(handle, unchanged)) {
+                if (filledPageCache(handle)) {
                     flags |= FOPEN_KEEP_CACHE;
                 }
             }
@@ -304,18 +307,22 @@ final class MnemoFuse implements FuseSession.Handler {
 
     /**
      * A small file stored inline arrives whole with its open. If this is its only open in this
-     * mount, its contents go straight into the kernel's page cache (after the old pages, if it
-     * changed since this mount last opened it), so reading it costs no READ request.
+     * mount, its contents go straight into the kernel's page cache (after its old pages, if the
+     * kernel may hold some past the new end), so reading it costs no READ request.
      *
      * <p>Only a sole, read-only open may do this, under the inode's {@link #pageCacheLocks} lock:
      * a writer's pages reach the page cache before its WRITE reaches us, so older contents stored
      * while another handle writes could overwrite newer pages. Another open's reply, and a
      * truncate, wait for the lock; no handle can open for writing in between.
      */
-    private boolean filledPageCache(FileHandle handle, boolean unchanged) throws FsException {
-        long node = handle.inode().value();
-        return (unchanged || notices.dropPages(node))
-                && notices.store(node, out -> client.soleInlineContents(handle, out));
+    private boolean filledPageCache(FileHandle handle) throws FsException {
+        InodeId inode = handle.inode();
+        int n = client.soleInlineContents(handle, notices.storeBuffer());
+        if (n <= 0 || pageCache.mayHoldPagesPast(inode, n) && !notices.dropPages(inode.value())) {
+            return false;
+        }
+        pageCache.sizeShown(inode, n);
+        return notices.store(inode.value(), n);
     }
 
     /** The getxattr/listxattr contract: size 0 asks for the length; a buffer too small is ERANGE. */
