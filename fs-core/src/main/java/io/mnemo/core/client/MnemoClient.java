@@ -53,11 +53,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The one POSIX-shaped facade over a Mnemo cluster, used by the mount, the tools and the tests.
@@ -78,6 +81,7 @@ public final class MnemoClient implements Closeable {
     public static final int O_RDWR = 02;
     public static final int O_APPEND = 02000;
     private static final long SESSION_RENEWAL_MILLIS = 1000;
+    private static final long ATIME_DELAY_MILLIS = 10;
     /** A computed attribute: reading it scrubs the file's chunks (see {@link #getxattr}). */
     public static final String VERIFY_XATTR = "user.mnemo.verify";
 
@@ -93,6 +97,9 @@ public final class MnemoClient implements Closeable {
     /** Renews the session, and sends the updates nobody waits for (a read's atime). */
     private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("mnemo-client-background").daemon().factory());
+    /** Inodes whose atime a read made due, for the background thread to send. */
+    private final Queue<Long> atimesDue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean atimesScheduled = new AtomicBoolean();
 
     private MnemoClient(ClientConfig config, EventLoopGroup group, MetaClient meta) {
         this.config = config;
@@ -627,16 +634,27 @@ public final class MnemoClient implements Closeable {
     /**
      * relatime, as Linux mounts by default: a read updates atime only if atime is not newer than
      * mtime or ctime, or is a day old. The update is the system's, not the reader's, so it needs
-     * no permission and leaves ctime alone, and it is sent without waiting for it.
+     * no permission and leaves ctime alone, and it is sent without waiting for it: the background
+     * thread sends what gathered within {@link #ATIME_DELAY_MILLIS}, so that readers of many
+     * files do not wake it once per file.
      */
     private void touchAtime(Attributes a) {
         long dayNanos = TimeUnit.DAYS.toNanos(1);
         boolean due = a.atimeNanos() <= a.mtimeNanos() || a.atimeNanos() <= a.ctimeNanos()
                 || System.currentTimeMillis() * 1_000_000 - a.atimeNanos() >= dayNanos;
         if (due) {
-            // On the background thread: a metadata server in this JVM would otherwise apply it on the reader's.
-            background.execute(() -> meta.callAsync(request(Caller.ROOT).setSetattr(SetattrReq.newBuilder()
-                    .setInode(a.inode().value()).setReadAccess(true)).build()));
+            atimesDue.add(a.inode().value());
+            if (atimesScheduled.compareAndSet(false, true)) {
+                background.schedule(this::sendAtimes, ATIME_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    private void sendAtimes() {
+        atimesScheduled.set(false);
+        for (Long inode; (inode = atimesDue.poll()) != null; ) {
+            meta.callAsync(request(Caller.ROOT).setSetattr(SetattrReq.newBuilder()
+                    .setInode(inode).setReadAccess(true)).build());
         }
     }
 
