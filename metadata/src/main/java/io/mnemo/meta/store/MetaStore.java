@@ -16,7 +16,9 @@ import org.rocksdb.BloomFilter;
 import org.rocksdb.Checkpoint;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.AbstractNativeReference;
 import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.InfoLogLevel;
@@ -48,9 +50,8 @@ public final class MetaStore implements ReadView, Closeable {
 
     private final Path dir;
     private final RocksDB db;
-    private final DBOptions dbOptions;
-    private final ColumnFamilyOptions familyOptions;
-    private final BloomFilter bloomFilter;
+    /** The options the database was opened with, closed after it, in this order. */
+    private final List<AbstractNativeReference> options;
     private final List<ColumnFamilyHandle> handles;
     private final Map<String, ColumnFamilyHandle> families;
     private final WriteOptions writeOptions;
@@ -58,13 +59,11 @@ public final class MetaStore implements ReadView, Closeable {
     @GuardedBy("this")
     private boolean closed;
 
-    private MetaStore(Path dir, RocksDB db, DBOptions dbOptions, ColumnFamilyOptions familyOptions,
-            BloomFilter bloomFilter, List<ColumnFamilyHandle> handles, boolean logged) {
+    private MetaStore(Path dir, RocksDB db, List<AbstractNativeReference> options, List<ColumnFamilyHandle> handles,
+            boolean logged) {
         this.dir = dir;
         this.db = db;
-        this.dbOptions = dbOptions;
-        this.familyOptions = familyOptions;
-        this.bloomFilter = bloomFilter;
+        this.options = options;
         this.handles = handles;
         this.families = new HashMap<>();
         for (int i = 0; i < Schema.FAMILIES.size(); i++) {
@@ -100,20 +99,26 @@ public final class MetaStore implements ReadView, Closeable {
         BloomFilter bloomFilter = new BloomFilter(10);
         ColumnFamilyOptions familyOptions = new ColumnFamilyOptions()
                 .setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(bloomFilter));
+        // Small files' contents (up to 64 KiB each) go to blob files: compactions then move keys
+        // and pointers, not the contents, and reading one is a single pread of it. Contents are
+        // mostly incompressible (media, tokens, tensors), so nothing tries. See BENCHMARKS.md.
+        ColumnFamilyOptions contentsOptions = new ColumnFamilyOptions()
+                .setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(bloomFilter))
+                .setCompressionType(CompressionType.NO_COMPRESSION);
+        List<AbstractNativeReference> options = List.of(familyOptions, contentsOptions, bloomFilter, dbOptions);
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
         descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, familyOptions));
         for (String family : Schema.FAMILIES) {
-            descriptors.add(new ColumnFamilyDescriptor(Keys.NAME.encode(family), familyOptions));
+            descriptors.add(new ColumnFamilyDescriptor(Keys.NAME.encode(family),
+                    family.equals(Schema.INLINE.family()) ? contentsOptions : familyOptions));
         }
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         try {
             RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
-            return new MetaStore(dir, db, dbOptions, familyOptions, bloomFilter, handles, logged);
+            return new MetaStore(dir, db, options, handles, logged);
         } catch (RocksDBException e) {
             handles.forEach(ColumnFamilyHandle::close);
-            familyOptions.close();
-            bloomFilter.close();
-            dbOptions.close();
+            options.forEach(AbstractNativeReference::close);
             throw new IOException("cannot open the metadata database in " + dir + ": " + e.getMessage(), e);
         }
     }
@@ -256,9 +261,7 @@ public final class MetaStore implements ReadView, Closeable {
         writeOptions.close();
         handles.forEach(ColumnFamilyHandle::close);
         db.close();
-        familyOptions.close();
-        bloomFilter.close();
-        dbOptions.close();
+        options.forEach(AbstractNativeReference::close);
     }
 
     private ColumnFamilyHandle handle(String family) {
