@@ -99,9 +99,9 @@ public final class MetaStore implements ReadView, Closeable {
         BloomFilter bloomFilter = new BloomFilter(10);
         ColumnFamilyOptions familyOptions = new ColumnFamilyOptions()
                 .setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(bloomFilter));
-        // Small files' contents (up to 64 KiB each) go to blob files: compactions then move keys
-        // and pointers, not the contents, and reading one is a single pread of it. Contents are
-        // mostly incompressible (media, tokens, tensors), so nothing tries. See BENCHMARKS.md.
+        // Small files' contents are mostly incompressible (images, tokens, tensors): compressing
+        // them only costs every flush and compaction CPU, so nothing tries. (RocksDB's blob files
+        // for them were slower to read back: see BENCHMARKS.md.)
         ColumnFamilyOptions contentsOptions = new ColumnFamilyOptions()
                 .setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(bloomFilter))
                 .setCompressionType(CompressionType.NO_COMPRESSION);
