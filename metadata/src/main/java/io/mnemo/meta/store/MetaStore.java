@@ -16,7 +16,6 @@ import org.rocksdb.BloomFilter;
 import org.rocksdb.Checkpoint;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
-import org.rocksdb.AbstractNativeReference;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
@@ -50,8 +49,9 @@ public final class MetaStore implements ReadView, Closeable {
 
     private final Path dir;
     private final RocksDB db;
-    /** The options the database was opened with, closed after it, in this order. */
-    private final List<AbstractNativeReference> options;
+    private final DBOptions dbOptions;
+    private final ColumnFamilyOptions familyOptions;
+    private final BloomFilter bloomFilter;
     private final List<ColumnFamilyHandle> handles;
     private final Map<String, ColumnFamilyHandle> families;
     private final WriteOptions writeOptions;
@@ -59,11 +59,13 @@ public final class MetaStore implements ReadView, Closeable {
     @GuardedBy("this")
     private boolean closed;
 
-    private MetaStore(Path dir, RocksDB db, List<AbstractNativeReference> options, List<ColumnFamilyHandle> handles,
-            boolean logged) {
+    private MetaStore(Path dir, RocksDB db, DBOptions dbOptions, ColumnFamilyOptions familyOptions,
+            BloomFilter bloomFilter, List<ColumnFamilyHandle> handles, boolean logged) {
         this.dir = dir;
         this.db = db;
-        this.options = options;
+        this.dbOptions = dbOptions;
+        this.familyOptions = familyOptions;
+        this.bloomFilter = bloomFilter;
         this.handles = handles;
         this.families = new HashMap<>();
         for (int i = 0; i < Schema.FAMILIES.size(); i++) {
@@ -97,28 +99,26 @@ public final class MetaStore implements ReadView, Closeable {
                 // files, their inline contents) lie together, and are read together.
                 .setAdviseRandomOnOpen(false);
         BloomFilter bloomFilter = new BloomFilter(10);
+        // No compression: a lookup that misses the block cache decompressed two blocks (a third of
+        // a LOOKUP's time in a directory of 1,000,000 entries), and small files' contents, kept
+        // in the inline family, are mostly incompressible anyway. See BENCHMARKS.md.
         ColumnFamilyOptions familyOptions = new ColumnFamilyOptions()
-                .setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(bloomFilter));
-        // Small files' contents are mostly incompressible (images, tokens, tensors): compressing
-        // them only costs every flush and compaction CPU, so nothing tries. (RocksDB's blob files
-        // for them were slower to read back: see BENCHMARKS.md.)
-        ColumnFamilyOptions contentsOptions = new ColumnFamilyOptions()
                 .setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(bloomFilter))
                 .setCompressionType(CompressionType.NO_COMPRESSION);
-        List<AbstractNativeReference> options = List.of(familyOptions, contentsOptions, bloomFilter, dbOptions);
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
         descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, familyOptions));
         for (String family : Schema.FAMILIES) {
-            descriptors.add(new ColumnFamilyDescriptor(Keys.NAME.encode(family),
-                    family.equals(Schema.INLINE.family()) ? contentsOptions : familyOptions));
+            descriptors.add(new ColumnFamilyDescriptor(Keys.NAME.encode(family), familyOptions));
         }
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         try {
             RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
-            return new MetaStore(dir, db, options, handles, logged);
+            return new MetaStore(dir, db, dbOptions, familyOptions, bloomFilter, handles, logged);
         } catch (RocksDBException e) {
             handles.forEach(ColumnFamilyHandle::close);
-            options.forEach(AbstractNativeReference::close);
+            familyOptions.close();
+            bloomFilter.close();
+            dbOptions.close();
             throw new IOException("cannot open the metadata database in " + dir + ": " + e.getMessage(), e);
         }
     }
@@ -261,7 +261,9 @@ public final class MetaStore implements ReadView, Closeable {
         writeOptions.close();
         handles.forEach(ColumnFamilyHandle::close);
         db.close();
-        options.forEach(AbstractNativeReference::close);
+        familyOptions.close();
+        bloomFilter.close();
+        dbOptions.close();
     }
 
     private ColumnFamilyHandle handle(String family) {
