@@ -1,5 +1,6 @@
 package io.mnemo.fuse;
 
+import com.google.common.util.concurrent.Striped;
 import io.mnemo.core.client.FileHandle;
 import io.mnemo.core.client.MnemoClient;
 import io.mnemo.core.error.Errno;
@@ -10,7 +11,6 @@ import io.mnemo.core.model.Caller;
 import io.mnemo.core.model.FileType;
 import io.mnemo.core.model.InodeId;
 import io.mnemo.core.model.Name;
-import com.google.common.util.concurrent.Striped;
 import io.netty.buffer.Unpooled;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;

@@ -488,7 +488,7 @@ public final class MnemoClient implements Closeable {
             return -1;
         }
         int n = handle.file().copyIfSoleInline(out);
-        if (n >= 0 && handle.claimAtimeUpdate()) {
+        if (n > 0 && handle.claimAtimeUpdate()) {
             touchAtime(handle.openedWith());
         }
         return n;
