@@ -75,10 +75,7 @@ class PageCacheFillIT {
 
     @Test
     void fileShrunkByAnotherClient_readsAsItsNewContents_notTheOldTail() throws Exception {
-        Path file = cluster.mountPoint().resolve("shrunk");
-        byte[] before = bytes(60_000, 3);
-        Files.write(file, before);
-        assertArrayEquals(before, Files.readAllBytes(file)); // cached, and the kernel knows 60,000 bytes
+        Path file = cachedFile("shrunk", bytes(60_000, 3));
         byte[] after = bytes(5_000, 4);
         writeElsewhere(file, after); // well within the 1 s the kernel trusts what it knows
         assertArrayEquals(after, Files.readAllBytes(file));
@@ -87,10 +84,7 @@ class PageCacheFillIT {
 
     @Test
     void fileGrownByAnotherClient_readsWhole() throws Exception {
-        Path file = cluster.mountPoint().resolve("grown");
-        byte[] before = bytes(3_000, 5);
-        Files.write(file, before);
-        assertArrayEquals(before, Files.readAllBytes(file));
+        Path file = cachedFile("grown", bytes(3_000, 5));
         byte[] after = bytes(65_536, 6);
         writeElsewhere(file, after);
         assertArrayEquals(after, Files.readAllBytes(file));
@@ -125,10 +119,8 @@ class PageCacheFillIT {
 
     @Test
     void truncateThroughTheMount_thenAReadOnlyOpen_readsTheShorterFile() throws Exception {
-        Path file = cluster.mountPoint().resolve("cut");
         byte[] data = bytes(30_000, 8);
-        Files.write(file, data);
-        assertArrayEquals(data, Files.readAllBytes(file));
+        Path file = cachedFile("cut", data);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.truncate(10_000);
         }
@@ -168,6 +160,14 @@ class PageCacheFillIT {
         } finally {
             other.release(chunked);
         }
+    }
+
+    /** A file written and read back through the mount: the kernel caches its pages and knows its size. */
+    private static Path cachedFile(String name, byte[] data) throws Exception {
+        Path file = cluster.mountPoint().resolve(name);
+        Files.write(file, data);
+        assertArrayEquals(data, Files.readAllBytes(file));
+        return file;
     }
 
     private static byte[] bytes(int size, long seed) {
