@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Widens the kernel's readahead for a FUSE mount. The kernel starts a FUSE mount at 128 KiB of
- * readahead, and INIT can only lower it; a sequential reader then waits for each 128 KiB. With 1 MiB it gets whole 1 MiB READs (the session allows 256 pages a request),
- * several in flight: a cold 1 GiB {@code dd} read through {@code mnemo up} went from 0.73-1.1 GB/s
+ * readahead, and INIT can only lower it; a sequential reader then waits for each 128 KiB. With
+ * 1 MiB it gets whole 1 MiB READs (the session allows 256 pages a request), several in flight: a cold 1 GiB {@code dd} read through {@code mnemo up} went from 0.73-1.1 GB/s
  * to 1.2-1.7 GB/s here; 2 to 16 MiB were no better. The setting lives in sysfs, per mount, and
  * needs root; without it the mount keeps the kernel's default.
  */

@@ -141,7 +141,7 @@ final class MnemoFuse implements FuseSession.Handler {
     private void lookup(FuseRequest req, FuseReply reply, InodeId parent) throws FsException {
         Name name = req.name();
         if (parent.equals(InodeId.ROOT)) {
-            probe.check(name.toString());
+            probe.check(name);
         }
         try {
             entry(reply, client.lookup(parent, name, caller(req)));

@@ -2,6 +2,7 @@ package io.mnemo.fuse;
 
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
+import io.mnemo.core.model.Name;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.UUID;
@@ -18,9 +19,9 @@ final class MountProbe {
     private final String name = ".mnemo-probe-" + UUID.randomUUID();
     private volatile boolean seen;
 
-    /** Called with every name looked up in the root; notes the probe's. */
-    void check(String lookedUp) {
-        if (!seen && lookedUp.equals(name)) {
+    /** Called with every name looked up in the root; notes the probe's (and costs nothing once it has). */
+    void check(Name lookedUp) {
+        if (!seen && lookedUp.toString().equals(name)) {
             seen = true;
         }
     }
