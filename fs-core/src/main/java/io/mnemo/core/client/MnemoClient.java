@@ -457,7 +457,7 @@ public final class MnemoClient implements Closeable {
     private FileHandle opened(MetaResponse reply, int flags, Caller caller) throws FsException {
         Attributes a = Protos.fromMsg(reply.getAttr());
         InodeId inode = a.inode();
-        byte[] inlineData = reply.hasInline() ? reply.getInline().getData().toByteArray() : null;
+        ByteString inlineData = reply.hasInline() ? reply.getInline().getData() : null;
         if (a.isDirectory()) {
             release(inode);
             throw new FsException(Errno.EISDIR, inode + " is a directory");

@@ -78,17 +78,22 @@ final class OpenFile {
     @GuardedBy("this") private long extentOffset;
     @GuardedBy("this") private final List<InFlight> inFlight = new ArrayList<>();
     @GuardedBy("this") private FsException deferredError;
-    /** The whole file while it is stored inline; bytes past sizeBytes are zero. Null once it lives in chunks. */
+    /**
+     * The whole file while it is stored inline, as the metadata service sent it, until this client
+     * first changes it (then {@link #inline} holds it and this is null): most opens only read.
+     */
+    @GuardedBy("this") private ByteString inlineSent;
+    /** The whole file while it is stored inline, once this client changed it; bytes past sizeBytes are zero. */
     @GuardedBy("this") private byte[] inline;
     /** The ranges of {@link #inline} this client wrote since the last flush. */
     @GuardedBy("this") private final RangeSet<Long> unsentInline = TreeRangeSet.create();
 
-    OpenFile(InodeId inode, Layout layout, long sizeBytes, byte[] inlineData, ChunkClient chunks, Semaphore writeBudget,
+    OpenFile(InodeId inode, Layout layout, long sizeBytes, ByteString inlineData, ChunkClient chunks, Semaphore writeBudget,
             SpareExtents spareExtents, Runnable pressure, Mover mover) {
         this.inode = inode;
         this.layout = layout;
         this.sizeBytes = sizeBytes;
-        this.inline = inlineData;
+        this.inlineSent = inlineData;
         this.chunks = chunks;
         this.writeBudget = writeBudget;
         this.maxWriteBytes = spareExtents.extentBytes();
@@ -133,20 +138,48 @@ final class OpenFile {
     }
 
     /** A new open saw the server's state; adopt it unless this client has unsent changes. */
-    synchronized void refresh(long serverSizeBytes, byte[] inlineData) {
+    synchronized void refresh(long serverSizeBytes, ByteString inlineData) {
         if (!dirty) {
             sizeBytes = serverSizeBytes;
-            inline = inlineData;
+            inlineSent = inlineData;
+            inline = null;
         }
     }
 
     synchronized boolean isInline() {
-        return inline != null;
+        return inline != null || inlineSent != null;
+    }
+
+    /** The inline copy for changing it, at least {@code minLength} bytes long (within the inline limit). */
+    @GuardedBy("this")
+    private byte[] writableInline(long minLength) {
+        if (inline == null) {
+            inline = inlineSent.toByteArray();
+            inlineSent = null;
+        }
+        if (inline.length < minLength) {
+            inline = Arrays.copyOf(inline, (int) Math.min(INLINE_LIMIT_BYTES, Math.max(minLength, 2L * inline.length)));
+        }
+        return inline;
+    }
+
+    /** Copies the inline bytes at {@code offset} into {@code target} from its index 0; zeros past what is stored. */
+    @GuardedBy("this")
+    private void readInline(long offset, ByteBuffer target) {
+        int n = target.remaining();
+        int length = inline != null ? inline.length : inlineSent.size();
+        int stored = (int) Math.max(0, Math.min(n, Math.min(length, sizeBytes) - offset));
+        if (inline != null) {
+            target.put(0, inline, (int) offset, stored);
+        } else if (stored > 0) {
+            inlineSent.substring((int) offset, (int) offset + stored).copyTo(target.duplicate());
+        }
+        target.put(stored, new byte[n - stored]);
     }
 
     /** What this client wrote inline since the last flush, in offset order; null once the file lives in chunks. */
     synchronized List<InlineWrite> unsentInline() {
-        if (inline == null) {
+        if (!isInline()) {
             return null;
         }
         List<InlineWrite> writes = new ArrayList<>();
@@ -218,6 +251,7 @@ final class OpenFile {
     /** The file lives in chunks now, with bytes up to {@code endBytes} there; the next flush commits the length. */
     synchronized void leftInline(long endBytes) {
         inline = null;
+        inlineSent = null;
         unsentInline.clear();
         sizeBytes = Math.max(sizeBytes, endBytes);
         dirty = true;
@@ -229,12 +263,8 @@ final class OpenFile {
         int length = data.readableBytes();
         synchronized (this) {
             throwDeferred();
-            if (inline != null && offset + length <= INLINE_LIMIT_BYTES) {
-                if (inline.length < offset + length) {
-                    inline = Arrays.copyOf(inline, (int) Math.min(INLINE_LIMIT_BYTES,
-                            Math.max(offset + length, 2L * inline.length)));
-                }
-                data.getBytes(data.readerIndex(), inline, (int) offset, length);
+            if (isInline() && offset + length <= INLINE_LIMIT_BYTES) {
+                data.getBytes(data.readerIndex(), writableInline(offset + length), (int) offset, length);
                 unsentInline.add(Range.closedOpen(offset, offset + length));
                 sizeBytes = Math.max(sizeBytes, offset + length);
                 dirty = true;
@@ -380,12 +410,8 @@ final class OpenFile {
         int n = (int) Math.min(out.remaining(), size - offset);
         ByteBuffer target = out.slice(out.position(), n);
         synchronized (this) {
-            if (inline != null) {
-                int stored = (int) Math.max(0, Math.min(n, Math.min(inline.length, sizeBytes) - offset));
-                if (stored > 0) {
-                    target.put(0, inline, (int) offset, stored);
-                }
-                target.put(stored, new byte[n - stored]);
+            if (isInline()) {
+                readInline(offset, target);
                 return n;
             }
         }
@@ -398,25 +424,22 @@ final class OpenFile {
      * {@code out} from its position (which does not move) and answers its length; else -1.
      */
     synchronized int copyIfSoleInline(ByteBuffer out) {
-        if (references != 1 || inline == null || dirty || sizeBytes > out.remaining()) {
+        if (references != 1 || !isInline() || dirty || sizeBytes > out.remaining()) {
             return -1;
         }
         int n = (int) sizeBytes;
-        int stored = Math.min(n, inline.length);
-        out.put(out.position(), inline, 0, stored);
-        if (stored < n) {
-            out.put(out.position() + stored, new byte[n - stored]);
-        }
+        readInline(0, out.slice(out.position(), n));
         return n;
     }
 
     /** The file was truncated to {@code newSize} (its chunks already cut): forget anything beyond. */
     synchronized void truncated(long newSize) {
-        if (inline != null) {
+        if (isInline()) {
             if (newSize < sizeBytes) {
-                Arrays.fill(inline, (int) Math.min(newSize, inline.length), (int) Math.min(sizeBytes, inline.length), (byte) 0);
-            } else if (newSize > inline.length) {
-                inline = Arrays.copyOf(inline, (int) newSize); // only called with newSize within the inline limit
+                byte[] bytes = writableInline(0);
+                Arrays.fill(bytes, (int) Math.min(newSize, bytes.length), (int) Math.min(sizeBytes, bytes.length), (byte) 0);
+            } else {
+                writableInline(newSize); // only called with newSize within the inline limit
             }
             unsentInline.remove(Range.atLeast(newSize)); // the metadata service cuts its copy too
         }

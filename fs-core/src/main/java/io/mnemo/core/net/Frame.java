@@ -1,5 +1,6 @@
 package io.mnemo.core.net;
 
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
@@ -28,9 +29,15 @@ public record Frame(FrameType type, long requestId, byte[] message, ByteBuf data
         return new Frame(type, requestId, message.toByteArray(), data);
     }
 
+    /**
+     * The message, whose bytes fields are views of {@link #message} rather than copies (a small
+     * file's contents arrive in one): nothing writes into a frame's message array once it is made.
+     */
     public <T> T parse(Parser<T> parser) throws FsException {
+        CodedInputStream in = CodedInputStream.newInstance(message);
+        in.enableAliasing(true);
         try {
-            return parser.parseFrom(message);
+            return parser.parseFrom(in);
         } catch (InvalidProtocolBufferException e) {
             throw new FsException(Errno.EPROTO, "malformed " + type + " message", e);
         }

@@ -8,7 +8,6 @@ import io.mnemo.core.proto.MetaResponse;
 import io.mnemo.meta.store.Inode;
 import io.mnemo.meta.store.Schema;
 import io.mnemo.meta.store.Txn;
-import java.util.Arrays;
 
 /**
  * After chunk writes (flush, fsync, close): the file is at least {@code size} bytes long, and
@@ -49,7 +48,7 @@ public final class CommitLengthOp {
                         + " or move it to chunks (moved_to_chunks)");
             }
             if (req.getCheckInline()
-                    && !Arrays.equals(InlineContents.read(txn, inode.id()), req.getExpectedInline().toByteArray())) {
+                    && !InlineContents.read(txn, inode.id()).equals(req.getExpectedInline())) {
                 throw new FsException(Errno.EAGAIN, inode.id() + ": the inline contents changed while being moved");
             }
             txn.delete(Schema.INLINE, inode.id());

@@ -1,5 +1,6 @@
 package io.mnemo.meta.ops;
 
+import com.google.protobuf.ByteString;
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
 import io.mnemo.core.model.Attributes;
@@ -102,7 +103,7 @@ public final class CreateOp {
         txn.put(Schema.INODE, parent.id(), dir ? updatedParent.withNlink(parent.nlink() + 1) : updatedParent);
         Links.created(txn, inode);
         // With an inline file's (empty) contents, so that a create-and-open needs no open's read.
-        return Replies.attr(new Namespace.Stored(inode, inode.inline() ? InlineContents.EMPTY : null));
+        return Replies.attr(new Namespace.Stored(inode, inode.inline() ? ByteString.EMPTY : null));
     }
 
     /**

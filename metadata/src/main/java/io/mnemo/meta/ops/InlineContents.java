@@ -1,5 +1,7 @@
 package io.mnemo.meta.ops;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.mnemo.core.model.InodeId;
 import io.mnemo.meta.store.ReadView;
 import io.mnemo.meta.store.Schema;
@@ -10,16 +12,26 @@ import io.mnemo.meta.store.Txn;
  * bytes; an empty file has no record at all.
  */
 final class InlineContents {
-    static final byte[] EMPTY = new byte[0];
-
     private InlineContents() {}
 
-    static byte[] read(ReadView view, InodeId inode) {
-        return view.get(Schema.INLINE, inode).orElse(EMPTY);
+    static ByteString read(ReadView view, InodeId inode) {
+        return view.get(Schema.INLINE, inode).orElse(ByteString.EMPTY);
+    }
+
+    /** A copy of the contents cut or zero-extended to {@code size} bytes, for changing them. */
+    static byte[] resized(ReadView view, InodeId inode, int size) {
+        ByteString stored = read(view, inode);
+        byte[] out = new byte[size];
+        stored.copyTo(out, 0, 0, Math.min(size, stored.size()));
+        return out;
     }
 
     static void write(Txn txn, InodeId inode, byte[] contents) {
-        if (contents.length == 0) {
+        write(txn, inode, UnsafeByteOperations.unsafeWrap(contents));
+    }
+
+    static void write(Txn txn, InodeId inode, ByteString contents) {
+        if (contents.isEmpty()) {
             txn.delete(Schema.INLINE, inode);
         } else {
             txn.put(Schema.INLINE, inode, contents);

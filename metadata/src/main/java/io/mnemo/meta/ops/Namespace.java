@@ -43,9 +43,9 @@ final class Namespace {
     }
 
     Stored stored(InodeId id) throws FsException {
-        Both<Inode, byte[]> both = view.get(Schema.INODE, Schema.INLINE, id);
+        Both<Inode, ByteString> both = view.get(Schema.INODE, Schema.INLINE, id);
         Inode inode = both.first().orElseThrow(() -> new FsException(Errno.ENOENT, "no " + id));
-        return new Stored(inode, inode.inline() ? both.second().orElse(InlineContents.EMPTY) : null);
+        return new Stored(inode, inode.inline() ? both.second().orElse(ByteString.EMPTY) : null);
     }
 
     /**
@@ -53,7 +53,7 @@ final class Namespace {
      *
      * @param inline the whole contents of a file stored inline; null for any other inode
      */
-    record Stored(Inode inode, byte[] inline) {}
+    record Stored(Inode inode, ByteString inline) {}
 
     Optional<Dentry> entry(InodeId dir, Name name) {
         return view.get(Schema.DENTRY, new DentryKey(dir, name));

@@ -1,6 +1,5 @@
 package io.mnemo.meta.ops;
 
-import com.google.protobuf.UnsafeByteOperations;
 import io.mnemo.core.error.FsException;
 import io.mnemo.core.proto.InlineData;
 import io.mnemo.core.proto.MetaResponse;
@@ -25,8 +24,7 @@ public final class Replies {
     static MetaResponse attr(Namespace.Stored stored) {
         MetaResponse.Builder reply = MetaResponse.newBuilder().setAttr(Protos.toMsg(stored.inode().attributes()));
         if (stored.inline() != null) {
-            // The array came fresh from the store and nobody else holds it: no copy needed.
-            reply.setInline(InlineData.newBuilder().setData(UnsafeByteOperations.unsafeWrap(stored.inline())));
+            reply.setInline(InlineData.newBuilder().setData(stored.inline()));
         }
         return reply.build();
     }

@@ -8,7 +8,6 @@ import io.mnemo.core.proto.SetattrReq;
 import io.mnemo.meta.store.Inode;
 import io.mnemo.meta.store.Schema;
 import io.mnemo.meta.store.Txn;
-import java.util.Arrays;
 
 /**
  * chmod, chown, truncate and utimens: changes the attributes whose {@code has_*} flag is set.
@@ -101,7 +100,7 @@ public final class SetattrOp {
                     + inlineThresholdBytes + " bytes: move it to chunks before making it " + size + " bytes long");
         }
         if (size != inode.attributes().sizeBytes()) {
-            InlineContents.write(txn, inode.id(), Arrays.copyOf(InlineContents.read(txn, inode.id()), (int) size));
+            InlineContents.write(txn, inode.id(), InlineContents.resized(txn, inode.id(), (int) size));
         }
     }
 

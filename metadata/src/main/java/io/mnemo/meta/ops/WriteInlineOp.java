@@ -1,5 +1,7 @@
 package io.mnemo.meta.ops;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
 import io.mnemo.core.proto.InlineWrite;
@@ -9,7 +11,6 @@ import io.mnemo.core.proto.WriteInlineReq;
 import io.mnemo.meta.store.Inode;
 import io.mnemo.meta.store.Schema;
 import io.mnemo.meta.store.Txn;
-import java.util.Arrays;
 
 /**
  * The write-back of a file stored inline: {@code data} becomes its whole contents and its size
@@ -35,7 +36,7 @@ public final class WriteInlineOp {
         if (!inode.inline()) {
             throw new FsException(Errno.EINVAL, inode.id() + " is not stored inline: its bytes live in chunks");
         }
-        byte[] contents;
+        ByteString contents;
         if (req.getSplice()) {
             long size = inode.attributes().sizeBytes();
             for (InlineWrite w : req.getWritesList()) {
@@ -48,19 +49,20 @@ public final class WriteInlineOp {
                 }
                 size = Math.max(size, w.getOffset() + w.getData().size());
             }
-            contents = Arrays.copyOf(InlineContents.read(txn, inode.id()), (int) size);
+            byte[] spliced = InlineContents.resized(txn, inode.id(), (int) size);
             for (InlineWrite w : req.getWritesList()) {
-                w.getData().copyTo(contents, (int) w.getOffset());
+                w.getData().copyTo(spliced, (int) w.getOffset());
             }
+            contents = UnsafeByteOperations.unsafeWrap(spliced);
         } else {
             if (req.getData().size() > inlineThresholdBytes) {
                 throw new FsException(Errno.EFBIG, req.getData().size() + " bytes do not fit inline (at most "
                         + inlineThresholdBytes + ")");
             }
-            contents = req.getData().toByteArray();
+            contents = req.getData();
         }
         long now = cmd.getNowNs();
-        Inode updated = inode.withSize(contents.length).withMtime(now).withCtime(now);
+        Inode updated = inode.withSize(contents.size()).withMtime(now).withCtime(now);
         updated = updated.withMode(Permissions.of(cmd.getCaller()).modeAfterWrite(updated));
         InlineContents.write(txn, inode.id(), contents);
         txn.put(Schema.INODE, inode.id(), updated);

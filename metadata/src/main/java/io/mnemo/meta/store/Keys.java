@@ -2,6 +2,8 @@ package io.mnemo.meta.store;
 
 import com.google.common.primitives.Ints;
 import com.google.common.primitives.Longs;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.mnemo.core.model.InodeId;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -162,6 +164,26 @@ public final class Keys {
         requireVersion(bytes, what);
         return Arrays.copyOfRange(bytes, 1, bytes.length);
     }
+
+    /**
+     * Bytes after a version byte, decoded as a view of the array read (no copy: a value of up to
+     * 64 KiB read on every open of a small file goes out in the reply as it is).
+     */
+    static final Codec<ByteString> VERSIONED_VIEW = new Codec<>() {
+        @Override
+        public byte[] encode(ByteString value) {
+            byte[] out = new byte[value.size() + 1];
+            out[0] = VERSION_1;
+            value.copyTo(out, 1);
+            return out;
+        }
+
+        @Override
+        public ByteString decode(byte[] bytes) {
+            requireVersion(bytes, "value");
+            return UnsafeByteOperations.unsafeWrap(bytes, 1, bytes.length - 1);
+        }
+    };
 
     static final Codec<Long> U64_VALUE = new Codec<>() {
         @Override

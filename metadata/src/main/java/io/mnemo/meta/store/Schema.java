@@ -1,5 +1,6 @@
 package io.mnemo.meta.store;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.mnemo.core.model.InodeId;
 import io.mnemo.core.model.Layout;
@@ -79,7 +80,7 @@ public final class Schema {
     public static final Table<InodeId, Inode> INODE = new Table<>("inode", Keys.INODE, Inode.CODEC);
     public static final Table<DentryKey, Dentry> DENTRY = new Table<>("dentry", DentryKey.CODEC, Dentry.CODEC);
     public static final Table<byte[], byte[]> XATTR = new Table<>("xattr", Keys.RAW, VERSIONED_BYTES);
-    public static final Table<InodeId, byte[]> INLINE = new Table<>("inline", Keys.INODE, VERSIONED_BYTES);
+    public static final Table<InodeId, ByteString> INLINE = new Table<>("inline", Keys.INODE, Keys.VERSIONED_VIEW);
     public static final Table<InodeId, Layout> ORPHAN = new Table<>("orphan", Keys.INODE, LAYOUT);
     public static final Table<Integer, NodeRecord> NODE = new Table<>("node", Keys.U32, NodeRecord.CODEC);
     public static final Table<Integer, ChainRecord> CHAIN = new Table<>("chain", Keys.U32, ChainRecord.CODEC);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.mnemo.core.model.Attributes;
 import io.mnemo.core.model.FileType;
 import io.mnemo.core.model.InodeId;
@@ -135,10 +136,14 @@ class CodecsTest {
     }
 
     @Test
-    void inlineContents_areVersionedBytes() {
-        byte[] stored = Schema.INLINE.values().encode(new byte[] {'h', 'i'});
+    void inlineContents_areVersionedBytes_decodedAsAViewOfTheArray() {
+        byte[] stored = Schema.INLINE.values().encode(ByteString.copyFromUtf8("hi"));
         assertEquals("01" + "6869", HEX.formatHex(stored));
-        assertArrayEquals(new byte[] {'h', 'i'}, Schema.INLINE.values().decode(stored));
+        ByteString decoded = Schema.INLINE.values().decode(stored);
+        assertEquals(ByteString.copyFromUtf8("hi"), decoded);
+        stored[1] = 'H';
+        assertEquals("Hi", decoded.toStringUtf8(), "a view, not a copy");
+        assertThrows(IllegalStateException.class, () -> Schema.INLINE.values().decode(new byte[] {9, 'h'}));
     }
 
     @Test

@@ -1,11 +1,11 @@
 package io.mnemo.meta.store;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.mnemo.core.model.FileType;
 import io.mnemo.core.model.InodeId;
 import io.mnemo.core.model.Layout;
@@ -56,16 +56,16 @@ class MetaStoreTest {
             txn.put(Schema.NEXT_INODE, 1L); // another family, to see that only the two asked for are read
             txn.put(Schema.ORPHAN, id, new Layout(1 << 16, 1, List.of(1)));
             store.commit(txn);
-            Both<Layout, byte[]> both = store.get(Schema.ORPHAN, Schema.INLINE, id);
+            Both<Layout, ByteString> both = store.get(Schema.ORPHAN, Schema.INLINE, id);
             assertTrue(both.first().isPresent());
             assertTrue(both.second().isEmpty());
 
             Txn next = store.begin();
-            next.put(Schema.INLINE, id, new byte[] {1, 2});
-            assertArrayEquals(new byte[] {1, 2}, next.get(Schema.ORPHAN, Schema.INLINE, id).second().orElseThrow());
+            next.put(Schema.INLINE, id, ByteString.copyFrom(new byte[] {1, 2}));
+            assertEquals(ByteString.copyFrom(new byte[] {1, 2}), next.get(Schema.ORPHAN, Schema.INLINE, id).second().orElseThrow());
             assertTrue(store.get(Schema.ORPHAN, Schema.INLINE, id).second().isEmpty(), "not committed yet");
             store.commit(next);
-            assertArrayEquals(new byte[] {1, 2}, store.get(Schema.ORPHAN, Schema.INLINE, id).second().orElseThrow());
+            assertEquals(ByteString.copyFrom(new byte[] {1, 2}), store.get(Schema.ORPHAN, Schema.INLINE, id).second().orElseThrow());
             assertTrue(store.get(Schema.ORPHAN, Schema.INLINE, new InodeId(8)).first().isEmpty());
         }
     }
@@ -79,9 +79,9 @@ class MetaStoreTest {
             AtomicReference<String> torn = new AtomicReference<>();
             Thread reader = new Thread(() -> {
                 while (!done.get() && torn.get() == null) {
-                    Both<Long, byte[]> both = store.get(U64S, Schema.INLINE, id);
+                    Both<Long, ByteString> both = store.get(U64S, Schema.INLINE, id);
                     long expected = both.first().orElse(0L);
-                    int got = both.second().map(b -> b.length).orElse(0);
+                    int got = both.second().map(ByteString::size).orElse(0);
                     if (expected != got) {
                         torn.set("size " + expected + " with " + got + " bytes");
                     }
@@ -91,7 +91,7 @@ class MetaStoreTest {
             for (int i = 1; i <= 3000; i++) {
                 Txn txn = store.begin();
                 txn.put(U64S, id, (long) i);
-                txn.put(Schema.INLINE, id, new byte[i]);
+                txn.put(Schema.INLINE, id, ByteString.copyFrom(new byte[i]));
                 store.commit(txn);
                 if (i % 1000 == 0) {
                     store.flush(); // new table files mid-race too

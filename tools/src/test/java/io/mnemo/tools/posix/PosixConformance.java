@@ -872,6 +872,24 @@ abstract class PosixConformance {
     }
 
     @Test
+    void ftruncate_ofASmallFileJustOpened_shrinksThenGrowsWithZeros() throws Exception {
+        writeFile(p("f"), "abcdefghij");
+        int fd = ops().open(p("f"), O_RDWR, 0);
+        ops().ftruncate(fd, 3);
+        ops().ftruncate(fd, 8);
+        assertArrayEquals(utf8("abc\0\0\0\0\0"), ops().pread(fd, 0, 100));
+        ops().close(fd);
+        assertArrayEquals(utf8("abc\0\0\0\0\0"), readFile(p("f")));
+
+        writeFile(p("g"), "abcdefghij");
+        fd = ops().open(p("g"), O_RDWR, 0);
+        ops().pwrite(fd, 1, utf8("X"));
+        assertArrayEquals(utf8("aXcdefghij"), ops().pread(fd, 0, 100));
+        ops().close(fd);
+        assertArrayEquals(utf8("aXcdefghij"), readFile(p("g")));
+    }
+
+    @Test
     void truncate_whileWritesAreBuffered_isNotUndoneByClose() throws Exception {
         int fd = ops().open(p("f"), O_CREAT | O_WRONLY, 0644);
         ops().pwrite(fd, 0, random(100_000, 8));
