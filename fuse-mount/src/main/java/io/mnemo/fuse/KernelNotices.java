@@ -7,7 +7,7 @@ import java.nio.ByteOrder;
 /**
  * Notifications the kernel takes from us unasked, written to the {@code /dev/fuse} descriptor
  * like replies (unique 0, the notification's code where a reply has its error): here, dropping
- * a file's cached pages and filling them. Safe for many threads; each writes from a buffer of
+ * a file's cached pages or attributes, and filling its pages. Safe for many threads; each writes from a buffer of
  * its own (the page header of {@link #dropPages} and the contents of {@link #store} do not
  * overlap in it, so a thread may drop a file's pages between filling and storing its contents).
  */
@@ -36,6 +36,14 @@ final class KernelNotices {
         ByteBuffer b = buffers.get();
         header(b, DATA, INVAL_INODE);
         b.putLong(16, nodeid).putLong(24, 0).putLong(32, 0); // from offset 0, length 0: to the end
+        return write(b, DATA);
+    }
+
+    /** Drops the cached attributes of {@code nodeid} (its pages stay). Answers false if the kernel does not know the node. */
+    boolean dropAttributes(long nodeid) {
+        ByteBuffer b = buffers.get();
+        header(b, DATA, INVAL_INODE);
+        b.putLong(16, nodeid).putLong(24, -1).putLong(32, 0); // a negative offset: attributes only
         return write(b, DATA);
     }
 

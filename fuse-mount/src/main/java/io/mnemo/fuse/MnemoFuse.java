@@ -30,6 +30,9 @@ final class MnemoFuse implements FuseSession.Handler {
     private static final int FATTR_UID = 1 << 1;
     private static final int FATTR_GID = 1 << 2;
     private static final int FATTR_SIZE = 1 << 3;
+    private static final int FATTR_FH = 1 << 6;
+    /** In a WRITE's write_flags: the writer lacks CAP_FSETID, so the set-id bits must go. */
+    private static final int WRITE_KILL_SUIDGID = 1 << 2;
     private static final int FATTR_ATIME = 1 << 4;
     private static final int FATTR_MTIME = 1 << 5;
     private static final int FATTR_ATIME_NOW = 1 << 7;
@@ -153,15 +156,23 @@ final class MnemoFuse implements FuseSession.Handler {
         }
     }
 
-    /** A truncate waits for a page cache being filled at open (see {@link #filledPageCache}). */
+    /**
+     * A truncate waits for a page cache being filled at open (see {@link #filledPageCache}); one
+     * through a handle (ftruncate) needs no write permission, which the handle's open checked.
+     */
     private void setattr(FuseRequest req, FuseReply reply, InodeId node) throws FsException {
-        AttrChanges changes = changes(req);
+        int valid = req.u32();
+        req.skip(4); // padding
+        long fh = req.u64();
+        AttrChanges changes = changes(req, valid);
+        FileHandle handle = (valid & FATTR_FH) != 0 ? files.get(fh) : null;
         Lock lock = changes.sizeBytes() != null ? pageCacheLocks.get(node) : null;
         if (lock != null) {
             lock.lock();
         }
         try {
-            attr(reply, client.setattr(node, changes, caller(req)));
+            attr(reply, handle != null ? client.setattr(handle, changes, caller(req))
+                    : client.setattr(node, changes, caller(req)));
         } finally {
             if (lock != null) {
                 lock.unlock();
@@ -196,8 +207,12 @@ final class MnemoFuse implements FuseSession.Handler {
         long fh = req.u64();
         long offset = req.u64();
         int size = req.u32();
-        req.skip(20); // write_flags, lock_owner, flags, padding
+        int writeFlags = req.u32();
+        req.skip(16); // lock_owner, flags, padding
         FileHandle handle = files.get(fh);
+        if ((writeFlags & WRITE_KILL_SUIDGID) != 0 && client.dropSetIdBitsForWrite(handle)) {
+            notices.dropAttributes(handle.inode().value()); // its cached mode still has them
+        }
         client.write(handle, offset, Unpooled.wrappedBuffer(req.slice(size)));
         pageCache.sizeShown(handle.inode(), offset + size); // where the kernel put the pages
         reply.u32(size).u32(0);
@@ -237,9 +252,8 @@ final class MnemoFuse implements FuseSession.Handler {
         });
     }
 
-    private AttrChanges changes(FuseRequest req) {
-        int valid = req.u32();
-        req.skip(4 + 8); // padding, fh
+    /** The changes a SETATTR asks for, read from after its {@code valid}, padding and {@code fh}. */
+    private AttrChanges changes(FuseRequest req, int valid) {
         long size = req.u64();
         req.skip(8); // lock_owner
         long atime = req.u64();

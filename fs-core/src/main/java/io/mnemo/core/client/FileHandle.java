@@ -11,6 +11,7 @@ public final class FileHandle {
     private final int flags;
     private final Attributes openedWith;
     private final AtomicBoolean atimeConsidered = new AtomicBoolean();
+    private final AtomicBoolean setIdDropped = new AtomicBoolean();
 
     private final Caller caller;
 
@@ -42,6 +43,11 @@ public final class FileHandle {
     /** True the first time only: whether this handle's first read may need an atime update. */
     boolean claimAtimeUpdate() {
         return atimeConsidered.compareAndSet(false, true);
+    }
+
+    /** True the first time only: whether a write through this handle should drop the set-id bits. */
+    boolean claimSetIdDrop() {
+        return setIdDropped.compareAndSet(false, true);
     }
 
     /** The open(2) flags this handle was opened with. */

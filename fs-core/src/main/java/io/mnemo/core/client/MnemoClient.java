@@ -80,6 +80,9 @@ public final class MnemoClient implements Closeable {
     public static final int O_WRONLY = 01;
     public static final int O_RDWR = 02;
     public static final int O_APPEND = 02000;
+    private static final int S_ISUID = 04000;
+    private static final int S_ISGID = 02000;
+    private static final int S_IXGRP = 00010;
     private static final long SESSION_RENEWAL_MILLIS = 1000;
     private static final long ATIME_DELAY_MILLIS = 10;
     /** A computed attribute: reading it scrubs the file's chunks (see {@link #getxattr}). */
@@ -221,11 +224,32 @@ public final class MnemoClient implements Closeable {
      * buffered writes of this client are sent, chunks beyond the new end are removed.
      */
     public Attributes setattr(InodeId inode, AttrChanges changes, Caller caller) throws FsException {
+        return setattr(inode, changes, caller, false);
+    }
+
+    /**
+     * {@link #setattr} through an open handle ({@code ftruncate}, {@code futimens}): a size change
+     * needs no write permission, which was checked at open, but the handle must be open for
+     * writing (EINVAL otherwise, as ftruncate(2)).
+     */
+    public Attributes setattr(FileHandle handle, AttrChanges changes, Caller caller) throws FsException {
+        boolean writable = (handle.flags() & O_ACCMODE) != O_RDONLY;
+        if (changes.sizeBytes() != null && !writable) {
+            throw new FsException(Errno.EINVAL, handle.inode() + ": truncate through a handle not open for writing");
+        }
+        return setattr(handle.inode(), changes, caller, writable);
+    }
+
+    private Attributes setattr(InodeId inode, AttrChanges changes, Caller caller, boolean throughWritableHandle)
+            throws FsException {
         if (changes.sizeBytes() != null) {
-            access(inode, 2, caller); // W_OK: a refused truncate must not have cut any data first
+            if (!throughWritableHandle) {
+                access(inode, 2, caller); // W_OK: a refused truncate must not have cut any data first
+            }
             truncateData(inode, changes.sizeBytes());
         }
-        SetattrReq.Builder b = SetattrReq.newBuilder().setInode(inode.value());
+        SetattrReq.Builder b = SetattrReq.newBuilder().setInode(inode.value())
+                .setSizeThroughHandle(throughWritableHandle);
         if (changes.mode() != null) {
             b.setHasMode(true).setMode(changes.mode() & 07777);
         }
@@ -494,6 +518,23 @@ public final class MnemoClient implements Closeable {
         return n;
     }
 
+    /**
+     * A write through {@code handle} by a caller without CAP_FSETID (any but root; through FUSE the
+     * kernel says which): if the file had S_ISUID, or S_ISGID with group execution, when the handle
+     * was opened, the metadata service drops them now (once per handle) rather than when the write
+     * is flushed, so that an fstat right after the write shows them gone. Answers whether it asked.
+     */
+    public boolean dropSetIdBitsForWrite(FileHandle handle) throws FsException {
+        int mode = handle.openedWith().mode();
+        boolean setId = (mode & S_ISUID) != 0 || (mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP);
+        if (!setId || !handle.claimSetIdDrop()) {
+            return false;
+        }
+        meta.call(request(handle.caller()).setSetattr(SetattrReq.newBuilder()
+                .setInode(handle.inode().value()).setKillSuidgid(true)).build());
+        return true;
+    }
+
     /** Reads up to {@code length} bytes; a shorter result means the end of the file. */
     public byte[] read(FileHandle handle, long offset, int length) throws FsException {
         checkRead(handle, offset);
@@ -541,6 +582,9 @@ public final class MnemoClient implements Closeable {
         }
         if ((handle.flags() & O_ACCMODE) == O_RDONLY) {
             throw new FsException(Errno.EBADF, "file not open for writing");
+        }
+        if (handle.caller().uid() != 0) {
+            dropSetIdBitsForWrite(handle);
         }
         if ((handle.flags() & O_APPEND) != 0) {
             return handle.file().append(data);

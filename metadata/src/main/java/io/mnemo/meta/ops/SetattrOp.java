@@ -22,8 +22,10 @@ import io.mnemo.meta.store.Txn;
  * <p>Who may do what, as Linux's {@code vfs_truncate}, {@code setattr_prepare} and
  * {@code notify_change} decide (root may do everything; the checks run in this order):
  * <ul>
- * <li>size: write permission (EACCES); done by anybody but root it drops S_ISUID, and S_ISGID
- *     if group-executable (see {@link Permissions#modeAfterWrite}).
+ * <li>size: write permission (EACCES), unless through a descriptor open for writing
+ *     ({@code size_through_handle}, ftruncate); done by anybody but root it drops S_ISUID, and
+ *     S_ISGID if group-executable (see {@link Permissions#modeAfterWrite}). A write does the
+ *     same ({@code kill_suidgid}, which changes nothing else).
  * <li>uid: only root may give a file away; the owner may "change" it to itself (EPERM).
  * <li>gid: root, or the owner to a group it belongs to (EPERM).
  *     Changing either of uid and gid of anything but a directory drops S_ISUID, and S_ISGID if
@@ -57,10 +59,21 @@ public final class SetattrOp {
             txn.put(Schema.INODE, read.id(), read);
             return Replies.attr(read);
         }
+        if (req.getKillSuidgid()) {
+            int mode = who.modeAfterWrite(inode);
+            if (mode == inode.attributes().mode()) {
+                return Replies.attr(inode);
+            }
+            Inode killed = inode.withMode(mode).withCtime(now);
+            txn.put(Schema.INODE, killed.id(), killed);
+            return Replies.attr(killed);
+        }
         Inode updated = inode;
         if (req.getHasSize()) {
             inode.requireRegular();
-            who.require(inode, Permissions.WRITE, "truncate");
+            if (!req.getSizeThroughHandle()) {
+                who.require(inode, Permissions.WRITE, "truncate");
+            }
             if (inode.inline()) {
                 resizeInline(txn, inode, req.getSize(), inlineThresholdBytes);
             }

@@ -218,6 +218,24 @@ class SetattrOpTest {
     }
 
     @Test
+    void truncateThroughAHandle_needsNoWritePermission() throws Exception {
+        ok(ns.chmod(f.getInode(), 0444));
+        assertEquals(7, ok(ns.setattr(req().setHasSize(true).setSize(7).setSizeThroughHandle(true))).getSize());
+    }
+
+    @Test
+    void killSuidgid_dropsTheSetIdBitsAsAWriteWould_andChangesNothingElse() throws Exception {
+        ok(ns.chmod(f.getInode(), 06755));
+        AttrMsg before = ns.attr(f.getInode());
+        AttrMsg a = ok(ns.as(BOB).setattr(req().setKillSuidgid(true).setHasSize(true).setSize(1)));
+        assertEquals(0755, a.getMode(), "S_ISUID, and S_ISGID as the group may execute");
+        assertEquals(before.toBuilder().setMode(0755).setCtimeNs(ns.now()).build(), a, "not the size: only the bits");
+        ok(ns.chmod(f.getInode(), 02745));
+        assertEquals(02745, ok(ns.as(BOB).setattr(req().setKillSuidgid(true))).getMode(), "no group execute: S_ISGID stays");
+        assertEquals(02745, ok(ns.as(SUPERUSER).setattr(req().setKillSuidgid(true))).getMode());
+    }
+
+    @Test
     void utimens_explicitTimesNeedTheOwner_nowNeedsOwnerOrWritePermission() throws Exception {
         ok(ns.chmod(f.getInode(), 0646));
         assertErrno(Errno.EPERM, ns.as(BOB).setattr(req().setHasAtime(true).setAtimeNs(1).setHasMtime(true)

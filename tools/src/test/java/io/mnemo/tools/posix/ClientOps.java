@@ -387,11 +387,7 @@ final class ClientOps implements PosixOps {
 
     @Override
     public void ftruncate(int fd, long size) throws FsException {
-        OpenFd open = fd(fd);
-        if ((open.flags() & O_ACCMODE) == O_RDONLY) {
-            throw new FsException(Errno.EINVAL, "ftruncate of a descriptor not open for writing");
-        }
-        client.setattr(open.handle().inode(), AttrChanges.NONE.withSize(size), caller);
+        client.setattr(fd(fd).handle(), AttrChanges.NONE.withSize(size), caller);
     }
 
     @Override

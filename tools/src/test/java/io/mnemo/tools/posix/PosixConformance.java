@@ -799,6 +799,7 @@ abstract class PosixConformance {
         ops().chmod(p("f"), 06777);
         int fd = other().open(p("f"), O_WRONLY, 0);
         other().pwrite(fd, 2, utf8("x"));
+        assertEquals(0777, other().fstat(fd).mode(), "gone at the write, before the close");
         other().close(fd);
         assertEquals(0777, ops().stat(p("f")).mode(), "a write without CAP_FSETID clears S_ISUID, and S_ISGID with group-execute");
         assertArrayEquals(utf8("01x3456789"), readFile(p("f")));
@@ -851,6 +852,19 @@ abstract class PosixConformance {
         assertEquals(CHUNK + 100, back.length);
         assertEquals('z', back[CHUNK + 50]);
         assertEquals(0, back[CHUNK + 49]);
+    }
+
+    @Test
+    void ftruncate_needsNoWritePermission_onlyADescriptorOpenForWriting() throws Exception {
+        ops().chmod(base(), 0777);
+        int fd = user().open(p("f"), O_CREAT | O_RDWR, 0); // the creator may write it whatever its mode
+        user().ftruncate(fd, 100);
+        assertEquals(100, user().fstat(fd).size());
+        user().close(fd);
+        assertErrno(Errno.EACCES, () -> user().truncate(p("f"), 0));
+        int readOnly = ops().open(p("f"), O_RDONLY, 0);
+        assertErrno(Errno.EINVAL, () -> ops().ftruncate(readOnly, 0));
+        ops().close(readOnly);
     }
 
     @Test
