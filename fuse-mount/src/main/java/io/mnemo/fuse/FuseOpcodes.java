@@ -35,6 +35,7 @@ final class FuseOpcodes {
     static final int INTERRUPT = 36;
     static final int DESTROY = 38;
     static final int BATCH_FORGET = 42;
+    static final int FALLOCATE = 43;
     static final int READDIRPLUS = 44;
     static final int RENAME2 = 45;
 

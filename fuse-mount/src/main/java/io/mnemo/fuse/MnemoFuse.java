@@ -110,6 +110,12 @@ final class MnemoFuse implements FuseSession.Handler {
             case FuseOpcodes.FLUSH -> client.close(files.get(req.u64()));
             case FuseOpcodes.RELEASE -> client.release(files.remove(req.u64()));
             case FuseOpcodes.FSYNC -> client.fsync(files.get(req.u64()));
+            case FuseOpcodes.FALLOCATE -> {
+                FileHandle handle = files.get(req.u64());
+                long offset = req.u64();
+                long length = req.u64();
+                client.fallocate(handle, req.u32(), offset, length);
+            }
             case FuseOpcodes.OPENDIR -> opendir(req, reply, node);
             case FuseOpcodes.READDIR -> readdir(req, reply, false);
             case FuseOpcodes.READDIRPLUS -> readdir(req, reply, true);

@@ -80,6 +80,14 @@ public final class MnemoClient implements Closeable {
     public static final int O_WRONLY = 01;
     public static final int O_RDWR = 02;
     public static final int O_APPEND = 02000;
+    /** fallocate(2) modes this client implements. */
+    public static final int FALLOC_FL_KEEP_SIZE = 0x01;
+    public static final int FALLOC_FL_PUNCH_HOLE = 0x02;
+    public static final int FALLOC_FL_ZERO_RANGE = 0x10;
+    /** Zeros written for a punched hole or a zeroed range, at most this many at a time. */
+    private static final int ZEROS_BYTES = 1 << 20;
+    private static final ByteBuf ZEROS = Unpooled.unreleasableBuffer(
+            Unpooled.wrappedBuffer(new byte[ZEROS_BYTES]).asReadOnly());
     private static final int S_ISUID = 04000;
     private static final int S_ISGID = 02000;
     private static final int S_IXGRP = 00010;
@@ -591,6 +599,40 @@ public final class MnemoClient implements Closeable {
         }
         handle.file().write(offset, data);
         return offset;
+    }
+
+    /**
+     * fallocate(2) through a handle open for writing (EBADF otherwise). Space is not reserved (chunks
+     * are allocated as they are written), so mode 0 only makes the file at least
+     * {@code offset + length} long, reading zeros there, and {@link #FALLOC_FL_KEEP_SIZE} alone
+     * changes nothing. {@link #FALLOC_FL_PUNCH_HOLE} (with KEEP_SIZE, as Linux requires) and
+     * {@link #FALLOC_FL_ZERO_RANGE} write zeros over the range within the file's length; the
+     * latter also lengthens the file unless KEEP_SIZE. Other modes are ENOTSUP (EOPNOTSUPP); a negative
+     * offset or a length of 0 or less EINVAL.
+     */
+    public void fallocate(FileHandle handle, int mode, long offset, long length) throws FsException {
+        if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0
+                || (mode & FALLOC_FL_PUNCH_HOLE) != 0 && (mode & ~FALLOC_FL_PUNCH_HOLE) != FALLOC_FL_KEEP_SIZE) {
+            throw new FsException(Errno.ENOTSUP, handle.inode() + ": fallocate mode 0x" + Integer.toHexString(mode));
+        }
+        if (offset < 0 || length <= 0 || offset + length < 0) {
+            throw new FsException(Errno.EINVAL, handle.inode() + ": fallocate of " + length + " bytes at " + offset);
+        }
+        if ((handle.flags() & O_ACCMODE) == O_RDONLY) {
+            throw new FsException(Errno.EBADF, "file not open for writing");
+        }
+        long end = offset + length;
+        if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0) {
+            OpenFile file = handle.file();
+            for (long at = offset, stop = Math.min(end, file.sizeBytes()); at < stop; ) {
+                int n = (int) Math.min(ZEROS_BYTES, stop - at);
+                file.write(at, ZEROS.slice(0, n));
+                at += n;
+            }
+        }
+        if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && end > handle.file().sizeBytes()) {
+            setattr(handle, AttrChanges.NONE.withSize(end), handle.caller());
+        }
     }
 
     /**

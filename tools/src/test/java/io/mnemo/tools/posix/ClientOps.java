@@ -391,6 +391,11 @@ final class ClientOps implements PosixOps {
     }
 
     @Override
+    public void fallocate(int fd, int mode, long offset, long length) throws FsException {
+        client.fallocate(fd(fd).handle(), mode, offset, length);
+    }
+
+    @Override
     public void fsync(int fd) throws FsException {
         client.fsync(fd(fd).handle());
     }

@@ -46,6 +46,7 @@ final class MountOps implements PosixOps {
         @SaveError @ssize_t long write(int fd, @In byte[] buf, @size_t long count);
         @SaveError int fsync(int fd);
         @SaveError int ftruncate(int fd, long length);
+        @SaveError int fallocate(int fd, int mode, long offset, long length);
         @SaveError int truncate(String path, long length);
         @SaveError int mkdir(String path, int mode);
         @SaveError int rmdir(String path);
@@ -349,6 +350,11 @@ final class MountOps implements PosixOps {
     @Override
     public void ftruncate(int fd, long size) throws FsException {
         as(() -> check(LIBC.ftruncate(fd, size), "ftruncate", "fd " + fd));
+    }
+
+    @Override
+    public void fallocate(int fd, int mode, long offset, long length) throws FsException {
+        as(() -> check(LIBC.fallocate(fd, mode, offset, length), "fallocate", "fd " + fd));
     }
 
     @Override

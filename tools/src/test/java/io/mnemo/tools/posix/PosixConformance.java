@@ -867,6 +867,59 @@ abstract class PosixConformance {
         ops().close(readOnly);
     }
 
+    // ================================================================== fallocate
+    static final int FALLOC_FL_KEEP_SIZE = 0x01;
+    static final int FALLOC_FL_PUNCH_HOLE = 0x02;
+    static final int FALLOC_FL_COLLAPSE_RANGE = 0x08;
+    static final int FALLOC_FL_ZERO_RANGE = 0x10;
+
+    @Test
+    void fallocate_lengthensUnlessKeepSize_andReadsZerosThere() throws Exception {
+        writeFile(p("f"), "abc");
+        int fd = ops().open(p("f"), O_RDWR, 0);
+        ops().fallocate(fd, 0, 1, 2); // inside: nothing changes
+        assertEquals(3, ops().fstat(fd).size());
+        ops().fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 1000);
+        assertEquals(3, ops().fstat(fd).size());
+        ops().fallocate(fd, 0, 2, CHUNK);
+        assertEquals(CHUNK + 2, ops().fstat(fd).size());
+        ops().close(fd);
+        byte[] back = readFile(p("f"));
+        assertArrayEquals(utf8("abc"), Arrays.copyOf(back, 3));
+        assertArrayEquals(new byte[CHUNK - 1], Arrays.copyOfRange(back, 3, back.length));
+    }
+
+    @Test
+    void fallocate_punchHoleAndZeroRange_readZeros_acrossTheChunkBoundary() throws Exception {
+        byte[] data = random(2 * CHUNK, 21);
+        int fd = ops().open(p("f"), O_CREAT | O_RDWR, 0644);
+        ops().pwrite(fd, 0, data);
+        ops().fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, CHUNK - 100, 200);
+        Arrays.fill(data, CHUNK - 100, CHUNK + 100, (byte) 0);
+        ops().fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, 2 * CHUNK - 10, 1000);
+        Arrays.fill(data, 2 * CHUNK - 10, 2 * CHUNK, (byte) 0);
+        assertEquals(2 * CHUNK, ops().fstat(fd).size(), "KEEP_SIZE");
+        assertArrayEquals(data, ops().pread(fd, 0, 3 * CHUNK));
+        ops().fallocate(fd, FALLOC_FL_ZERO_RANGE, 10, 2 * CHUNK + 5);
+        Arrays.fill(data, 10, data.length, (byte) 0);
+        assertEquals(2 * CHUNK + 15, ops().fstat(fd).size(), "zero range lengthens without KEEP_SIZE");
+        ops().close(fd);
+        assertArrayEquals(Arrays.copyOf(data, 2 * CHUNK + 15), readFile(p("f")));
+    }
+
+    @Test
+    void fallocate_errors() throws Exception {
+        writeFile(p("f"), "abc");
+        int fd = ops().open(p("f"), O_RDWR, 0);
+        assertErrno(Errno.ENOTSUP, () -> ops().fallocate(fd, FALLOC_FL_COLLAPSE_RANGE, 0, 4096));
+        assertErrno(Errno.ENOTSUP, () -> ops().fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, 1)); // a hole needs KEEP_SIZE
+        assertErrno(Errno.EINVAL, () -> ops().fallocate(fd, 0, 0, 0));
+        assertErrno(Errno.EINVAL, () -> ops().fallocate(fd, 0, -1, 10));
+        int readOnly = ops().open(p("f"), O_RDONLY, 0);
+        assertErrno(Errno.EBADF, () -> ops().fallocate(readOnly, 0, 0, 10));
+        assertArrayEquals(utf8("abc"), readFile(p("f")));
+    }
+
     @Test
     void truncate_growsASmallFile_pastWhatIsStoredInline() throws Exception {
         writeFile(p("closed"), "small");

@@ -78,6 +78,9 @@ interface PosixOps {
 
     void ftruncate(int fd, long size) throws FsException;
 
+    /** fallocate(2). */
+    void fallocate(int fd, int mode, long offset, long length) throws FsException;
+
     void fsync(int fd) throws FsException;
 
     void close(int fd) throws FsException;
