@@ -7,9 +7,10 @@ import java.nio.ByteOrder;
 /**
  * Notifications the kernel takes from us unasked, written to the {@code /dev/fuse} descriptor
  * like replies (unique 0, the notification's code where a reply has its error): here, dropping
- * a file's cached pages or attributes, and filling its pages. Safe for many threads; each writes from a buffer of
- * its own (the page header of {@link #dropPages} and the contents of {@link #store} do not
- * overlap in it, so a thread may drop a file's pages between filling and storing its contents).
+ * a file's cached pages or attributes, and filling its pages. Safe for many threads; each writes
+ * from a buffer of its own (the page header of {@link #dropPages} and the contents of
+ * {@link #store} do not overlap in it, so a thread may drop a file's pages between filling and
+ * storing its contents).
  */
 final class KernelNotices {
     /** The most {@link #store} puts in the page cache at once. */
@@ -39,7 +40,10 @@ final class KernelNotices {
         return write(b, DATA);
     }
 
-    /** Drops the cached attributes of {@code nodeid} (its pages stay). Answers false if the kernel does not know the node. */
+    /**
+     * Drops the cached attributes of {@code nodeid} (its pages stay). Answers false if the kernel
+     * does not know the node.
+     */
     boolean dropAttributes(long nodeid) {
         ByteBuffer b = buffers.get();
         header(b, DATA, INVAL_INODE);

@@ -607,8 +607,8 @@ public final class MnemoClient implements Closeable {
      * {@code offset + length} long, reading zeros there, and {@link #FALLOC_FL_KEEP_SIZE} alone
      * changes nothing. {@link #FALLOC_FL_PUNCH_HOLE} (with KEEP_SIZE, as Linux requires) and
      * {@link #FALLOC_FL_ZERO_RANGE} write zeros over the range within the file's length; the
-     * latter also lengthens the file unless KEEP_SIZE. Other modes are ENOTSUP (EOPNOTSUPP); a negative
-     * offset or a length of 0 or less EINVAL.
+     * latter also lengthens the file unless KEEP_SIZE. Other modes are ENOTSUP (EOPNOTSUPP); a
+     * negative offset or a length of 0 or less EINVAL.
      */
     public void fallocate(FileHandle handle, int mode, long offset, long length) throws FsException {
         if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0

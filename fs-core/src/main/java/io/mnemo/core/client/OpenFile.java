@@ -88,8 +88,8 @@ final class OpenFile {
     /** The ranges of {@link #inline} this client wrote since the last flush. */
     @GuardedBy("this") private final RangeSet<Long> unsentInline = TreeRangeSet.create();
 
-    OpenFile(InodeId inode, Layout layout, long sizeBytes, ByteString inlineData, ChunkClient chunks, Semaphore writeBudget,
-            SpareExtents spareExtents, Runnable pressure, Mover mover) {
+    OpenFile(InodeId inode, Layout layout, long sizeBytes, ByteString inlineData, ChunkClient chunks,
+            Semaphore writeBudget, SpareExtents spareExtents, Runnable pressure, Mover mover) {
         this.inode = inode;
         this.layout = layout;
         this.sizeBytes = sizeBytes;
@@ -169,12 +169,14 @@ final class OpenFile {
         int n = target.remaining();
         int length = inline != null ? inline.length : inlineSent.size();
         int stored = (int) Math.max(0, Math.min(n, Math.min(length, sizeBytes) - offset));
-        if (inline != null) {
+        if (stored > 0 && inline != null) {
             target.put(0, inline, (int) offset, stored);
         } else if (stored > 0) {
             inlineSent.substring((int) offset, (int) offset + stored).copyTo(target.duplicate());
         }
-        target.put(stored, new byte[n - stored]);
+        if (stored < n) {
+            target.put(stored, new byte[n - stored]);
+        }
     }
 
     /** What this client wrote inline since the last flush, in offset order; null once the file lives in chunks. */

@@ -231,7 +231,8 @@ class SetattrOpTest {
         assertEquals(0755, a.getMode(), "S_ISUID, and S_ISGID as the group may execute");
         assertEquals(before.toBuilder().setMode(0755).setCtimeNs(ns.now()).build(), a, "not the size: only the bits");
         ok(ns.chmod(f.getInode(), 02745));
-        assertEquals(02745, ok(ns.as(BOB).setattr(req().setKillSuidgid(true))).getMode(), "no group execute: S_ISGID stays");
+        assertEquals(02745, ok(ns.as(BOB).setattr(req().setKillSuidgid(true))).getMode(),
+                "no group execute: S_ISGID stays");
         assertEquals(02745, ok(ns.as(SUPERUSER).setattr(req().setKillSuidgid(true))).getMode());
     }
 
