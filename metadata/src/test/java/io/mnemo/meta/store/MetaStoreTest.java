@@ -107,6 +107,25 @@ class MetaStoreTest {
     private static final Table<InodeId, Long> U64S = new Table<>(Schema.INODE.family(), Keys.INODE, Keys.U64_VALUE);
 
     @Test
+    void cells_readAfterACommit_areTheCommittedValues_alsoOnceReadBefore_andAfterAReopen() throws Exception {
+        try (MetaStore store = MetaStore.open(dir)) {
+            assertTrue(store.get(Schema.CHAIN_VERSION).isEmpty());
+            for (long v = 1; v <= 3; v++) {
+                Txn txn = store.begin();
+                txn.put(Schema.CHAIN_VERSION, v);
+                assertEquals(v - 1, store.get(Schema.CHAIN_VERSION).orElse(0L), "not committed yet");
+                store.commit(txn);
+                assertEquals(v, store.get(Schema.CHAIN_VERSION).orElseThrow());
+                assertEquals(v, store.begin().get(Schema.CHAIN_VERSION).orElseThrow());
+            }
+            store.flush(); // this store has no log of its own
+        }
+        try (MetaStore store = MetaStore.open(dir)) {
+            assertEquals(3L, store.get(Schema.CHAIN_VERSION).orElseThrow());
+        }
+    }
+
+    @Test
     void txn_readsItsOwnWrites_andScansMergeThem() throws Exception {
         try (MetaStore store = MetaStore.open(dir)) {
             Txn setup = store.begin();
