@@ -1591,8 +1591,13 @@ abstract class PosixConformance {
         writeFile(canary, random(128 * 1024 + 1, 0)); // beyond what is stored inline, so it has a chunk
         long ino = ops().stat(canary).ino();
         assertFalse(chunkDirs(ino).isEmpty(), "the canary's chunk is on a data node");
+        long withCanary = ops().statfs().inodesUsed();
         ops().unlink(canary);
         awaitChunksDeleted(ino);
+        // The collector purges an orphan's inode just after deleting its chunks, in the same round:
+        // wait for that too, or it may change the inode count under the caller.
+        await("the canary's inode purged").atMost(POLL_TIMEOUT)
+                .until(() -> ops().statfs().inodesUsed(), n -> n < withCanary);
     }
 
     void awaitChunksDeleted(long ino) {
