@@ -34,10 +34,7 @@ final class KernelNotices {
      * kernel does not know the node.
      */
     boolean dropPages(long nodeid) {
-        ByteBuffer b = buffers.get();
-        header(b, DATA, INVAL_INODE);
-        b.putLong(16, nodeid).putLong(24, 0).putLong(32, 0); // from offset 0, length 0: to the end
-        return write(b, DATA);
+        return invalidate(nodeid, 0); // from offset 0, length 0: to the end
     }
 
     /**
@@ -45,9 +42,14 @@ final class KernelNotices {
      * does not know the node.
      */
     boolean dropAttributes(long nodeid) {
+        return invalidate(nodeid, -1); // a negative offset: attributes only
+    }
+
+    /** {@code NOTIFY_INVAL_INODE}: the node's attributes, and its pages from {@code offset} on unless negative. */
+    private boolean invalidate(long nodeid, long offset) {
         ByteBuffer b = buffers.get();
         header(b, DATA, INVAL_INODE);
-        b.putLong(16, nodeid).putLong(24, -1).putLong(32, 0); // a negative offset: attributes only
+        b.putLong(16, nodeid).putLong(24, offset).putLong(32, 0);
         return write(b, DATA);
     }
 

@@ -236,7 +236,7 @@ public final class MnemoClient implements Closeable {
     }
 
     /**
-     * {@link #setattr} through an open handle ({@code ftruncate}, {@code futimens}): a size change
+     * {@link #setattr} through an open handle ({@code ftruncate}): a size change
      * needs no write permission, which was checked at open, but the handle must be open for
      * writing (EINVAL otherwise, as ftruncate(2)).
      */
@@ -588,9 +588,7 @@ public final class MnemoClient implements Closeable {
         if (offset < 0) {
             throw new FsException(Errno.EINVAL, "negative offset");
         }
-        if ((handle.flags() & O_ACCMODE) == O_RDONLY) {
-            throw new FsException(Errno.EBADF, "file not open for writing");
-        }
+        requireWritable(handle);
         if (handle.caller().uid() != 0) {
             dropSetIdBitsForWrite(handle);
         }
@@ -599,6 +597,12 @@ public final class MnemoClient implements Closeable {
         }
         handle.file().write(offset, data);
         return offset;
+    }
+
+    private static void requireWritable(FileHandle handle) throws FsException {
+        if ((handle.flags() & O_ACCMODE) == O_RDONLY) {
+            throw new FsException(Errno.EBADF, "file not open for writing");
+        }
     }
 
     /**
@@ -618,9 +622,7 @@ public final class MnemoClient implements Closeable {
         if (offset < 0 || length <= 0 || offset + length < 0) {
             throw new FsException(Errno.EINVAL, handle.inode() + ": fallocate of " + length + " bytes at " + offset);
         }
-        if ((handle.flags() & O_ACCMODE) == O_RDONLY) {
-            throw new FsException(Errno.EBADF, "file not open for writing");
-        }
+        requireWritable(handle);
         long end = offset + length;
         if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0) {
             OpenFile file = handle.file();
