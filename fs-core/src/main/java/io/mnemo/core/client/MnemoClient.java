@@ -250,6 +250,10 @@ public final class MnemoClient implements Closeable {
 
     private Attributes setattr(InodeId inode, AttrChanges changes, Caller caller, boolean throughWritableHandle)
             throws FsException {
+        OpenFile open = openFiles.get(inode);
+        if (open != null && (changes.mtimeNow() || changes.mtimeNanos() != null)) {
+            flushBeforeTimes(open, caller);
+        }
         if (changes.sizeBytes() != null) {
             if (!throughWritableHandle) {
                 access(inode, 2, caller); // W_OK: a refused truncate must not have cut any data first
@@ -279,7 +283,7 @@ public final class MnemoClient implements Closeable {
                     .setMtimeNs(changes.mtimeNanos() == null ? 0 : changes.mtimeNanos());
         }
         Attributes result = attr(request(caller).setSetattr(b));
-        OpenFile open = openFiles.get(inode);
+        open = openFiles.get(inode);
         if (open != null && changes.sizeBytes() != null && !open.isInline()) {
             open.markClean(); // its chunks are written and the new length is committed
         }
@@ -642,7 +646,25 @@ public final class MnemoClient implements Closeable {
      * clients see the changes from their next open. {@link #close} is what close(2) does.
      */
     public void flush(FileHandle handle) throws FsException {
-        OpenFile file = handle.file();
+        flush(handle.file(), handle.caller());
+    }
+
+    /**
+     * Before a change of the file's mtime ({@code utimensat}, as {@code cp -a} and {@code tar -x}
+     * do right after writing): commits this client's pending writes first. They were written
+     * before, and their commit stamps the time it happens, which would otherwise land over the
+     * time being set. A failure stays with the file for its next write, fsync or close to
+     * report, as if this flush had not been tried.
+     */
+    private void flushBeforeTimes(OpenFile file, Caller caller) {
+        try {
+            flush(file, caller);
+        } catch (FsException e) {
+            file.keepError(e);
+        }
+    }
+
+    private void flush(OpenFile file, Caller caller) throws FsException {
         synchronized (file) {
             file.drain();
             if (!file.isDirty()) {
@@ -653,7 +675,7 @@ public final class MnemoClient implements Closeable {
             List<InlineWrite> unsent = file.unsentInline();
             if (unsent != null) {
                 try {
-                    meta.call(request(handle.caller()).setWriteInline(WriteInlineReq.newBuilder()
+                    meta.call(request(caller).setWriteInline(WriteInlineReq.newBuilder()
                             .setInode(file.inode().value()).setSplice(true).addAllWrites(unsent)).build());
                     file.markClean();
                     return;
@@ -666,7 +688,7 @@ public final class MnemoClient implements Closeable {
                     moveToChunks(file);
                 }
             }
-            meta.call(request(handle.caller()).setCommitLength(CommitLengthReq.newBuilder()
+            meta.call(request(caller).setCommitLength(CommitLengthReq.newBuilder()
                     .setInode(file.inode().value()).setSize(file.sizeBytes()).setTouchMtime(true)).build());
             file.markClean();
         }

@@ -507,6 +507,14 @@ final class OpenFile {
         }
     }
 
+    /** Keeps a failure of a flush that was not the caller's own, for the next write, flush or fsync to report. */
+    synchronized void keepError(FsException e) {
+        if (deferredError == null) {
+            // Unwrapped if it came from throwDeferred, so that it is not described twice.
+            deferredError = e.getCause() instanceof FsException original ? original : e;
+        }
+    }
+
     private void throwDeferred() throws FsException {
         if (deferredError != null) {
             FsException e = deferredError;

@@ -150,6 +150,11 @@ final class ClientOps implements PosixOps {
     }
 
     @Override
+    public Stat statUncached(String path) throws FsException {
+        return stat(path); // the client caches no attributes
+    }
+
+    @Override
     public Stat lstat(String path) throws FsException {
         return stat(walk(path, false));
     }

@@ -3,6 +3,7 @@ package io.mnemo.tools.posix;
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
 import io.mnemo.core.model.FileType;
+import io.mnemo.tools.bench.CacheDropper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -229,6 +230,16 @@ final class MountOps implements PosixOps {
             }
             return stat(s);
         });
+    }
+
+    /** Drops the kernel's dentries and inodes first (root only), so that the stat looks the path up again. */
+    @Override
+    public Stat statUncached(String path) throws FsException {
+        CacheDropper.CacheState dropped = CacheDropper.dentriesAndInodes().drop();
+        if (!dropped.cold()) {
+            throw new IllegalStateException(dropped.how());
+        }
+        return stat(path);
     }
 
     @Override

@@ -1038,6 +1038,23 @@ abstract class PosixConformance {
         assertNearNow(wallBefore, s.mtimeNanos(), "mtime");
     }
 
+    @Test
+    void utimens_betweenAWriteAndItsClose_keepsTheTimeSet() throws Exception {
+        // What cp -a, cp -p and tar -x do: write the file, set its times, close it.
+        long time = 981_173_106_123_456_789L;
+        for (int size : new int[] {8, 300_000}) { // stored inline, and in chunks
+            String path = p("f" + size);
+            int fd = ops().open(path, O_CREAT | O_WRONLY, 0644);
+            ops().write(fd, new byte[size]);
+            ops().utimens(path, time, time);
+            ops().close(fd);
+            Stat s = ops().statUncached(path);
+            assertEquals(time, s.mtimeNanos(), size + " bytes: mtime");
+            assertEquals(time, s.atimeNanos(), size + " bytes: atime");
+            assertEquals(size, s.size());
+        }
+    }
+
     // ================================================================== timestamps
 
     @Test

@@ -46,6 +46,9 @@ interface PosixOps {
 
     Stat lstat(String path) throws FsException;
 
+    /** stat(2) as the file system's servers have it now, past any attributes the kernel has cached. */
+    Stat statUncached(String path) throws FsException;
+
     void mkdir(String path, int mode) throws FsException;
 
     void rmdir(String path) throws FsException;
