@@ -284,13 +284,22 @@ final class MnemoFuse implements FuseSession.Handler {
         }
         if ((valid & FATTR_ATIME) != 0) {
             boolean now = (valid & FATTR_ATIME_NOW) != 0;
-            changes = changes.withAtime(now ? null : atime * NANOS + atimeNanos, now);
+            changes = changes.withAtime(now ? null : nanos(atime, atimeNanos), now);
         }
         if ((valid & FATTR_MTIME) != 0) {
             boolean now = (valid & FATTR_MTIME_NOW) != 0;
-            changes = changes.withMtime(now ? null : mtime * NANOS + mtimeNanos, now);
+            changes = changes.withMtime(now ? null : nanos(mtime, mtimeNanos), now);
         }
         return changes;
+    }
+
+    /**
+     * A time as nanoseconds since the epoch, clamped to what that holds (1677-09-21 to
+     * 2262-04-11), as a local file system clamps a time to its own range (ext4: 1901 to 2446).
+     */
+    static long nanos(long seconds, int nanos) {
+        long clamped = Math.clamp(seconds, Long.MIN_VALUE / NANOS, Long.MAX_VALUE / NANOS - 1);
+        return clamped * NANOS + nanos;
     }
 
     private void entry(FuseReply reply, Attributes a) {

@@ -14,6 +14,8 @@ import io.mnemo.tools.MountedCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import jnr.posix.POSIXFactory;
@@ -132,6 +134,28 @@ class MountConformanceIT extends PosixConformance {
         assertEquals(ops.stat(base()).ino(), listed.get(".."));
         Map<String, Long> root = ops.listing("/");
         assertEquals(ops.stat("/").ino(), root.get(".."), "the root is its own parent");
+    }
+
+    /** A time past what nanoseconds since the epoch hold is clamped, as ext4 clamps to its own range, never wrapped. */
+    @Test
+    void utimens_pastTheRangeOfTimes_isClamped() throws Exception {
+        writeFile(p("f"), "x");
+        touch("2300-01-01", p("f"));
+        assertEquals(Instant.parse("2262-04-11T23:47:15Z"), mtime(p("f")).truncatedTo(ChronoUnit.SECONDS));
+        touch("1600-01-01", p("f"));
+        assertEquals(Instant.parse("1677-09-21T00:12:44Z"), mtime(p("f")).truncatedTo(ChronoUnit.SECONDS));
+    }
+
+    /** With touch(1): Java's own setLastModifiedTime cannot pass a time before 1677 (it saturates). */
+    private void touch(String date, String path) throws Exception {
+        Process touch = new ProcessBuilder("touch", "-d", date, cluster.mountPoint() + path)
+                .redirectErrorStream(true).start();
+        String output = new String(touch.getInputStream().readAllBytes());
+        assertEquals(0, touch.waitFor(), output);
+    }
+
+    private Instant mtime(String path) throws Exception {
+        return Instant.EPOCH.plusNanos(ops.statUncached(path).mtimeNanos());
     }
 
     @Test
