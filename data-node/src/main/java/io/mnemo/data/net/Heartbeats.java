@@ -102,12 +102,16 @@ public final class Heartbeats implements Closeable {
 
     private void beat() {
         try {
+            ChunkStore.DiskSpace disk = disk();
             RegisterNodeReq registration = RegisterNodeReq.newBuilder()
                     .setNodeId(knownId)
                     .setHost(advertisedHost)
                     .setPort(advertisedPort)
                     .setCapacityBytes(store.capacityBytes())
                     .setUsedBytes(store.usedBytes())
+                    .setDiskId(disk.id())
+                    .setDiskTotalBytes(disk.totalBytes())
+                    .setDiskFreeBytes(disk.freeBytes())
                     .build();
             int assigned = register(MetaRequest.newBuilder().setRegisterNode(registration).build());
             if (assigned != knownId) {
@@ -138,6 +142,16 @@ public final class Heartbeats implements Closeable {
             } else {
                 LOG.debug("heartbeat to {} failed", metaAddress, cause);
             }
+        }
+    }
+
+    /** The disk for statfs; unknown (then statfs counts this node's capacity alone) if it cannot be read. */
+    private ChunkStore.DiskSpace disk() {
+        try {
+            return store.disk();
+        } catch (FsException e) {
+            LOG.debug("cannot read the disk's free space: {}", e.getMessage());
+            return new ChunkStore.DiskSpace("", 0, 0);
         }
     }
 

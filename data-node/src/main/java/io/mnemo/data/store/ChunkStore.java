@@ -98,6 +98,15 @@ public interface ChunkStore extends Closeable {
     /** Bytes this node offers: its configured capacity, or the size of the disk under it. */
     long capacityBytes();
 
+    /** The disk under the chunks, as statfs counts it. */
+    DiskSpace disk() throws FsException;
+
+    /**
+     * A disk: an id that every node on it reports alike on one machine (so that statfs counts
+     * it once), its size, and what of it this node may still write.
+     */
+    record DiskSpace(String id, long totalBytes, long freeBytes) {}
+
     /**
      * Makes what is unsynced durable (best effort: a failure is logged), waits for the calls in
      * flight and closes open files; calls after this fail with {@code EIO}.

@@ -126,6 +126,8 @@ public final class FileChunkStore implements ChunkStore {
     private final ChunkIndex index;
     private final long capacityBytes;
     private final FileStore disk;
+    /** The device number of the disk ({@code st_dev}), alike for all nodes on it. */
+    private final String diskId;
     private final long reserveBytes;
     private final int maxOpenFiles;
     private final AtomicLong usedBytes;
@@ -143,12 +145,13 @@ public final class FileChunkStore implements ChunkStore {
     @GuardedBy("openLock")
     private final LinkedHashMap<ChunkId, OpenChunk> open = new LinkedHashMap<>(64, 0.75f, true);
 
-    private FileChunkStore(Path dir, ChunkIndex index, long capacityBytes, FileStore disk, long reserveBytes,
-            int maxOpenFiles, long usedBytes) {
+    private FileChunkStore(Path dir, ChunkIndex index, long capacityBytes, FileStore disk, String diskId,
+            long reserveBytes, int maxOpenFiles, long usedBytes) {
         this.dir = dir;
         this.index = index;
         this.capacityBytes = capacityBytes;
         this.disk = disk;
+        this.diskId = diskId;
         this.reserveBytes = reserveBytes;
         this.maxOpenFiles = maxOpenFiles;
         this.usedBytes = new AtomicLong(usedBytes);
@@ -189,7 +192,9 @@ public final class FileChunkStore implements ChunkStore {
             index = ChunkIndex.open(indexDir, Math.clamp(reserve / 16, 64 * 1024, 4 * MIB));
             long used = new ChunkRecovery(chunksDir, index, ChunkRecovery.currentBootId()).run();
             long capacity = capacityBytes > 0 ? capacityBytes : disk.getTotalSpace();
-            return new FileChunkStore(chunksDir, index, capacity, disk, shared ? reserve : 0, maxOpenFiles, used);
+            String diskId = "dev " + Files.getAttribute(chunksDir, "unix:dev");
+            return new FileChunkStore(chunksDir, index, capacity, disk, diskId, shared ? reserve : 0, maxOpenFiles,
+                    used);
         } catch (IOException e) {
             if (index != null) {
                 index.close();
@@ -723,6 +728,16 @@ public final class FileChunkStore implements ChunkStore {
     @Override
     public long capacityBytes() {
         return capacityBytes;
+    }
+
+    @Override
+    public DiskSpace disk() throws FsException {
+        try {
+            long free = Math.max(0, disk.getUsableSpace() - reserveBytes);
+            return new DiskSpace(diskId, disk.getTotalSpace(), free);
+        } catch (IOException e) {
+            throw failure("reading the free space under " + dir, e);
+        }
     }
 
     @Override

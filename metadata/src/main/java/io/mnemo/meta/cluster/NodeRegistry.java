@@ -13,6 +13,7 @@ import io.mnemo.meta.store.Schema;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,7 +36,9 @@ public final class NodeRegistry {
     private final LongSupplier nanoTime;
     private final Map<Integer, Lease> leases = new ConcurrentHashMap<>();
 
-    private record Lease(long renewedNanos, long capacityBytes, long usedBytes) {}
+    /** A node's last report; {@code disk} is empty when the node did not say which disk it is on. */
+    private record Lease(long renewedNanos, long capacityBytes, long usedBytes, String disk, long diskTotalBytes,
+            long diskFreeBytes) {}
 
     public NodeRegistry(ReadView store, Duration lease, LongSupplier nanoTime) {
         this.store = store;
@@ -62,7 +65,9 @@ public final class NodeRegistry {
 
     /** Records a report (lease and usage) from node {@code nodeId}. */
     public void renew(int nodeId, RegisterNodeReq req) {
-        leases.put(nodeId, new Lease(nanoTime.getAsLong(), req.getCapacityBytes(), req.getUsedBytes()));
+        String disk = req.getDiskId().isEmpty() ? "" : req.getHost() + " " + req.getDiskId();
+        leases.put(nodeId, new Lease(nanoTime.getAsLong(), req.getCapacityBytes(), req.getUsedBytes(), disk,
+                req.getDiskTotalBytes(), req.getDiskFreeBytes()));
     }
 
     public boolean isAlive(int nodeId) {
@@ -114,23 +119,46 @@ public final class NodeRegistry {
     }
 
     /**
-     * Capacity and usage summed over the live nodes, and the number of inodes. The contents of
-     * inline files (at most the inline threshold each, kept in the metadata store) are not counted
-     * in the usage: it is what the data nodes report.
+     * Capacity and usage of the live nodes, each disk counted once: nodes on one disk of one
+     * machine (as {@code mnemo up} runs them) offer together at most that disk, and can still
+     * write at most what is free on it, whatever else fills it. So capacity is, summed over the
+     * disks, the smaller of the disk's size and its nodes' capacities; free space the smaller of
+     * the disk's free space and its nodes' room left; and usage the difference, as {@code df}
+     * shows for a local disk. A node that names no disk counts alone, with its own capacity and
+     * usage. The contents of inline files (at most the inline threshold each, kept in the
+     * metadata store) are not counted: it is what the data nodes report.
      */
     public StatfsReply statfs() {
-        long capacity = 0;
-        long used = 0;
+        Map<String, DiskUse> disks = new HashMap<>();
         for (Map.Entry<Integer, Lease> e : leases.entrySet()) {
+            Lease lease = e.getValue();
             if (isAlive(e.getKey())) {
-                capacity += e.getValue().capacityBytes;
-                used += e.getValue().usedBytes;
+                DiskUse disk = lease.disk.isEmpty()
+                        ? disks.computeIfAbsent("node " + e.getKey(), k -> new DiskUse(Long.MAX_VALUE, Long.MAX_VALUE))
+                        : disks.computeIfAbsent(lease.disk, k -> new DiskUse(lease.diskTotalBytes, lease.diskFreeBytes));
+                disk.capacityBytes += lease.capacityBytes;
+                disk.roomBytes += Math.max(0, lease.capacityBytes - lease.usedBytes);
             }
         }
+        long capacity = disks.values().stream().mapToLong(d -> Math.min(d.capacityBytes, d.sizeBytes)).sum();
+        long free = disks.values().stream().mapToLong(d -> Math.min(d.roomBytes, d.freeBytes)).sum();
         return StatfsReply.newBuilder()
                 .setCapacityBytes(capacity)
-                .setUsedBytes(used)
+                .setUsedBytes(Math.max(0, capacity - free))
                 .setInodes(store.get(Schema.INODE_COUNT).orElse(0L))
                 .build();
+    }
+
+    /** The nodes on one disk, in {@link #statfs}: the disk's size and free space, their capacity and room left. */
+    private static final class DiskUse {
+        final long sizeBytes;
+        final long freeBytes;
+        long capacityBytes;
+        long roomBytes;
+
+        DiskUse(long sizeBytes, long freeBytes) {
+            this.sizeBytes = sizeBytes;
+            this.freeBytes = freeBytes;
+        }
     }
 }

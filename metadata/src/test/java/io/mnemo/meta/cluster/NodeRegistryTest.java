@@ -66,6 +66,26 @@ class NodeRegistryTest {
     }
 
     @Test
+    void statfs_countsADiskSharedByNodesOnce() {
+        // Three nodes on one disk of host h (1000 bytes, 300 free), a fourth on a disk of its own.
+        for (long used : new long[] {100, 50, 0}) {
+            registerThroughCommand(report(0, "h", 1000, used).toBuilder().setPort(7000 + (int) used)
+                    .setDiskId("dev 8").setDiskTotalBytes(1000).setDiskFreeBytes(300).build());
+        }
+        StatfsReply shared = registry.statfs();
+        assertEquals(1000, shared.getCapacityBytes(), "the disk, not three times it");
+        assertEquals(700, shared.getUsedBytes(), "what is not free on it");
+
+        // The same device number on another machine is another disk; a node with a capacity
+        // smaller than its disk offers that capacity.
+        registerThroughCommand(report(0, "other", 200, 20).toBuilder()
+                .setDiskId("dev 8").setDiskTotalBytes(5000).setDiskFreeBytes(4000).build());
+        StatfsReply both = registry.statfs();
+        assertEquals(1200, both.getCapacityBytes());
+        assertEquals(700 + 20, both.getUsedBytes());
+    }
+
+    @Test
     void leaseExpiry_marksNodesDead_andDropsTheirCapacity() {
         int a = registerThroughCommand(report(0, "a", 100, 10));
         clock.addAndGet(Duration.ofSeconds(3).toNanos());
