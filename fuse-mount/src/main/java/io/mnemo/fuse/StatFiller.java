@@ -46,7 +46,7 @@ final class StatFiller {
     /** {@code fuse_kstatfs}. */
     static void statfs(FuseReply reply, FsStats stats) {
         long blocks = stats.capacityBytes() / BLOCK_BYTES;
-        long free = Math.max(0, (stats.capacityBytes() - stats.usedBytes()) / BLOCK_BYTES);
+        long free = stats.freeBytes() / BLOCK_BYTES;
         // Inodes are not a fixed pool: report plenty free, as most scale-out file systems do.
         reply.u64(blocks).u64(free).u64(free).u64(stats.inodes() + (1L << 32)).u64(1L << 32);
         reply.u32(BLOCK_BYTES).u32(Name.MAX_BYTES).u32(BLOCK_BYTES).u32(0);

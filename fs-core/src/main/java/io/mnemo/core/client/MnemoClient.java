@@ -424,7 +424,7 @@ public final class MnemoClient implements Closeable {
 
     public FsStats statfs() throws FsException {
         StatfsReply s = meta.call(request().setStatfs(StatfsReq.getDefaultInstance()).build()).getStatfs();
-        return new FsStats(s.getCapacityBytes(), s.getUsedBytes(), s.getInodes());
+        return new FsStats(s.getCapacityBytes(), s.getUsedBytes(), s.getFreeBytes(), s.getInodes());
     }
 
     /** The data nodes registered with the cluster manager. */

@@ -119,14 +119,14 @@ public final class NodeRegistry {
     }
 
     /**
-     * Capacity and usage of the live nodes, each disk counted once: nodes on one disk of one
-     * machine (as {@code mnemo up} runs them) offer together at most that disk, and can still
-     * write at most what is free on it, whatever else fills it. So capacity is, summed over the
-     * disks, the smaller of the disk's size and its nodes' capacities; free space the smaller of
-     * the disk's free space and its nodes' room left; and usage the difference, as {@code df}
-     * shows for a local disk. A node that names no disk counts alone, with its own capacity and
-     * usage. The contents of inline files (at most the inline threshold each, kept in the
-     * metadata store) are not counted: it is what the data nodes report.
+     * Capacity, usage and free space of the live nodes, each disk counted once: nodes on one disk
+     * of one machine (as {@code mnemo up} runs them) offer together at most that disk, and can
+     * still write at most what is free on it, whatever else fills it. So capacity is, summed over
+     * the disks, the smaller of the disk's size and its nodes' capacities, and free space the
+     * smaller of the disk's free space and its nodes' room left; usage is what the chunks take.
+     * A node that names no disk counts alone, with its own capacity. The contents of inline files
+     * (at most the inline threshold each, kept in the metadata store) are not counted: it is what
+     * the data nodes report.
      */
     public StatfsReply statfs() {
         Map<String, DiskUse> disks = new HashMap<>();
@@ -137,23 +137,24 @@ public final class NodeRegistry {
                         ? disks.computeIfAbsent("node " + e.getKey(), k -> new DiskUse(Long.MAX_VALUE, Long.MAX_VALUE))
                         : disks.computeIfAbsent(lease.disk, k -> new DiskUse(lease.diskTotalBytes, lease.diskFreeBytes));
                 disk.capacityBytes += lease.capacityBytes;
+                disk.usedBytes += lease.usedBytes;
                 disk.roomBytes += Math.max(0, lease.capacityBytes - lease.usedBytes);
             }
         }
-        long capacity = disks.values().stream().mapToLong(d -> Math.min(d.capacityBytes, d.sizeBytes)).sum();
-        long free = disks.values().stream().mapToLong(d -> Math.min(d.roomBytes, d.freeBytes)).sum();
         return StatfsReply.newBuilder()
-                .setCapacityBytes(capacity)
-                .setUsedBytes(Math.max(0, capacity - free))
+                .setCapacityBytes(disks.values().stream().mapToLong(d -> Math.min(d.capacityBytes, d.sizeBytes)).sum())
+                .setUsedBytes(disks.values().stream().mapToLong(d -> d.usedBytes).sum())
+                .setFreeBytes(disks.values().stream().mapToLong(d -> Math.min(d.roomBytes, d.freeBytes)).sum())
                 .setInodes(store.get(Schema.INODE_COUNT).orElse(0L))
                 .build();
     }
 
-    /** The nodes on one disk, in {@link #statfs}: the disk's size and free space, their capacity and room left. */
+    /** The nodes on one disk, in {@link #statfs}: the disk's size and free space, their capacity, use and room left. */
     private static final class DiskUse {
         final long sizeBytes;
         final long freeBytes;
         long capacityBytes;
+        long usedBytes;
         long roomBytes;
 
         DiskUse(long sizeBytes, long freeBytes) {

@@ -74,7 +74,8 @@ class NodeRegistryTest {
         }
         StatfsReply shared = registry.statfs();
         assertEquals(1000, shared.getCapacityBytes(), "the disk, not three times it");
-        assertEquals(700, shared.getUsedBytes(), "what is not free on it");
+        assertEquals(300, shared.getFreeBytes(), "what is free on it, not the nodes' room left");
+        assertEquals(150, shared.getUsedBytes(), "what the chunks take");
 
         // The same device number on another machine is another disk; a node with a capacity
         // smaller than its disk offers that capacity.
@@ -82,7 +83,8 @@ class NodeRegistryTest {
                 .setDiskId("dev 8").setDiskTotalBytes(5000).setDiskFreeBytes(4000).build());
         StatfsReply both = registry.statfs();
         assertEquals(1200, both.getCapacityBytes());
-        assertEquals(700 + 20, both.getUsedBytes());
+        assertEquals(300 + 180, both.getFreeBytes());
+        assertEquals(150 + 20, both.getUsedBytes());
     }
 
     @Test
@@ -90,7 +92,8 @@ class NodeRegistryTest {
         int a = registerThroughCommand(report(0, "a", 100, 10));
         clock.addAndGet(Duration.ofSeconds(3).toNanos());
         int b = registerThroughCommand(report(0, "b", 1000, 1));
-        assertEquals(StatfsReply.newBuilder().setCapacityBytes(1100).setUsedBytes(11).build(), registry.statfs());
+        assertEquals(StatfsReply.newBuilder().setCapacityBytes(1100).setUsedBytes(11).setFreeBytes(1089).build(),
+                registry.statfs());
 
         clock.addAndGet(Duration.ofSeconds(3).toNanos()); // a's lease is 6 s old, b's 3 s
         assertFalse(registry.isAlive(a));
