@@ -46,9 +46,12 @@ final class StatFiller {
     /** {@code fuse_kstatfs}. */
     static void statfs(FuseReply reply, FsStats stats) {
         long blocks = stats.capacityBytes() / BLOCK_BYTES;
-        long free = stats.freeBytes() / BLOCK_BYTES;
+        // As ext4 does with its reserved blocks: "free" is all not used by us (df's Used is then
+        // our data), "available" what can be written (less, when the disks hold other files too).
+        long free = Math.max(0, stats.capacityBytes() - stats.usedBytes()) / BLOCK_BYTES;
+        long available = Math.min(free, stats.freeBytes() / BLOCK_BYTES);
         // Inodes are not a fixed pool: report plenty free, as most scale-out file systems do.
-        reply.u64(blocks).u64(free).u64(free).u64(stats.inodes() + (1L << 32)).u64(1L << 32);
+        reply.u64(blocks).u64(free).u64(available).u64(stats.inodes() + (1L << 32)).u64(1L << 32);
         reply.u32(BLOCK_BYTES).u32(Name.MAX_BYTES).u32(BLOCK_BYTES).u32(0);
         for (int i = 0; i < 6; i++) {
             reply.u32(0);
