@@ -151,7 +151,7 @@ public final class MnemoClient implements Closeable {
 
     /** Looks a name up; the caller needs search (x) permission on {@code parent} (EACCES). */
     public Attributes lookup(InodeId parent, Name name, Caller caller) throws FsException {
-        return withLocalSize(attr(request(caller).setLookup(LookupReq.newBuilder()
+        return withLocalWrites(attr(request(caller).setLookup(LookupReq.newBuilder()
                 .setParent(parent.value()).setName(bytes(name)))));
     }
 
@@ -167,7 +167,7 @@ public final class MnemoClient implements Closeable {
     }
 
     public Attributes getattr(InodeId inode) throws FsException {
-        return withLocalSize(attr(request().setGetattr(GetattrReq.newBuilder().setInode(inode.value()))));
+        return withLocalWrites(attr(request().setGetattr(GetattrReq.newBuilder().setInode(inode.value()))));
     }
 
     /** Creates a regular file; with {@code exclusive} an existing name is EEXIST, otherwise it is returned. */
@@ -287,7 +287,7 @@ public final class MnemoClient implements Closeable {
         if (open != null && changes.sizeBytes() != null && !open.isInline()) {
             open.markClean(); // its chunks are written and the new length is committed
         }
-        return withLocalSize(result);
+        return withLocalWrites(result);
     }
 
     private void truncateData(InodeId inode, long sizeBytes) throws FsException {
@@ -408,7 +408,7 @@ public final class MnemoClient implements Closeable {
             DirEntry entry = Protos.fromMsg(m);
             entries.add(entry);
             if (m.hasAttr()) {
-                attributes.put(entry.inode(), withLocalSize(Protos.fromMsg(m.getAttr())));
+                attributes.put(entry.inode(), withLocalWrites(Protos.fromMsg(m.getAttr())));
             }
         }
         return new DirListing(entries, page.getMore(), attributes);
@@ -676,7 +676,8 @@ public final class MnemoClient implements Closeable {
             if (unsent != null) {
                 try {
                     meta.call(request(caller).setWriteInline(WriteInlineReq.newBuilder()
-                            .setInode(file.inode().value()).setSplice(true).addAllWrites(unsent)).build());
+                            .setInode(file.inode().value()).setSplice(true).addAllWrites(unsent)
+                            .setModifiedNs(file.modifiedNanos())).build());
                     file.markClean();
                     return;
                 } catch (FsException e) {
@@ -689,7 +690,8 @@ public final class MnemoClient implements Closeable {
                 }
             }
             meta.call(request(caller).setCommitLength(CommitLengthReq.newBuilder()
-                    .setInode(file.inode().value()).setSize(file.sizeBytes()).setTouchMtime(true)).build());
+                    .setInode(file.inode().value()).setSize(file.sizeBytes()).setTouchMtime(true)
+                    .setModifiedNs(file.modifiedNanos())).build());
             file.markClean();
         }
     }
@@ -844,11 +846,12 @@ public final class MnemoClient implements Closeable {
 
     // ------------------------------------------------------------------ helpers
 
-    private Attributes withLocalSize(Attributes a) {
+    /** The attributes with this client's writes not committed yet: their length and their time. */
+    private Attributes withLocalWrites(Attributes a) {
         OpenFile open = openFiles.get(a.inode());
         if (open != null && open.isDirty()) {
-            // Another client may have committed a larger length meanwhile: never report less.
-            return a.withSize(Math.max(a.sizeBytes(), open.sizeBytes()));
+            // Another client may have committed a larger length or a later write meanwhile: never report less.
+            return a.withWrites(open.sizeBytes(), open.modifiedNanos());
         }
         return a;
     }

@@ -14,6 +14,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -69,6 +70,8 @@ final class OpenFile {
 
     @GuardedBy("this") private long sizeBytes;
     @GuardedBy("this") private boolean dirty;
+    /** When this client last changed the file's bytes (wall clock, nanoseconds): the mtime its commit sets. */
+    @GuardedBy("this") private long modifiedNanos;
     /** This client committed changes to the file that nobody has synced since: close must sync them. */
     @GuardedBy("this") private boolean unsynced;
     @GuardedBy("this") private int references;
@@ -117,6 +120,18 @@ final class OpenFile {
 
     synchronized boolean isDirty() {
         return dirty;
+    }
+
+    synchronized long modifiedNanos() {
+        return modifiedNanos;
+    }
+
+    /** Marks unsent changes, made now. */
+    @GuardedBy("this")
+    private void changed() {
+        dirty = true;
+        Instant now = Instant.now();
+        modifiedNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
     synchronized void retain() {
@@ -256,7 +271,7 @@ final class OpenFile {
         inlineSent = null;
         unsentInline.clear();
         sizeBytes = Math.max(sizeBytes, endBytes);
-        dirty = true;
+        changed();
         readAhead.invalidate();
     }
 
@@ -269,7 +284,7 @@ final class OpenFile {
                 data.getBytes(data.readerIndex(), writableInline(offset + length), (int) offset, length);
                 unsentInline.add(Range.closedOpen(offset, offset + length));
                 sizeBytes = Math.max(sizeBytes, offset + length);
-                dirty = true;
+                changed();
                 return;
             }
         }
@@ -322,7 +337,7 @@ final class OpenFile {
                         extent.writeBytes(data, data.readerIndex() + done, n);
                         done += n;
                         sizeBytes = Math.max(sizeBytes, position + n);
-                        dirty = true;
+                        changed();
                     }
                     readAhead.invalidate();
                     if (done == length) {

@@ -37,8 +37,12 @@ public record Attributes(
         return type == FileType.REGULAR;
     }
 
-    public Attributes withSize(long newSize) {
-        return new Attributes(inode, type, mode, uid, gid, nlink, newSize, atimeNanos, mtimeNanos, ctimeNanos,
-                rdev, layout, symlinkTarget);
+    /**
+     * These attributes with writes not committed yet: at least {@code size} bytes long, modified
+     * no earlier than {@code modifiedNanos}.
+     */
+    public Attributes withWrites(long size, long modifiedNanos) {
+        return new Attributes(inode, type, mode, uid, gid, nlink, Math.max(sizeBytes, size), atimeNanos,
+                Math.max(mtimeNanos, modifiedNanos), Math.max(ctimeNanos, modifiedNanos), rdev, layout, symlinkTarget);
     }
 }

@@ -11,7 +11,10 @@ import io.mnemo.meta.store.Txn;
 
 /**
  * After chunk writes (flush, fsync, close): the file is at least {@code size} bytes long, and
- * with {@code touch_mtime} it was modified now (mtime and ctime become the command's time).
+ * with {@code touch_mtime} it was modified: mtime becomes {@code modified_ns}, when the writer
+ * last wrote by its clock (the command's time if 0), as a local file system stamps a write when
+ * it is made rather than when it reaches the disk; ctime becomes the later of that and the
+ * command's time.
  * A shorter size never shrinks the file: only setattr truncates. A write by anybody but root
  * drops S_ISUID, and S_ISGID if group-executable, as Linux's {@code file_remove_privs} does, so
  * the command must carry the writer as its caller; {@code touch_mtime} is what marks a write.
@@ -58,7 +61,8 @@ public final class CommitLengthOp {
             updated = updated.withSize(req.getSize());
         }
         if (req.getTouchMtime()) {
-            updated = updated.withMtime(cmd.getNowNs()).withCtime(cmd.getNowNs());
+            long modified = req.getModifiedNs() != 0 ? req.getModifiedNs() : cmd.getNowNs();
+            updated = updated.withMtime(modified).withCtime(Math.max(modified, cmd.getNowNs()));
             updated = updated.withMode(Permissions.of(cmd.getCaller()).modeAfterWrite(updated));
         }
         if (!updated.equals(inode)) {

@@ -17,7 +17,8 @@ import io.mnemo.meta.store.Txn;
  * {@code data.size()}; or, with {@code splice}, each of {@code writes} replaces only the bytes at
  * its offset (a gap reads as zeros) and the size becomes at least the largest end, so that
  * clients writing disjoint ranges of one shared file each send only their own bytes and keep
- * each other's. Either way its mtime and ctime become the command's time. As with
+ * each other's. Either way its mtime becomes {@code modified_ns}, when the writer last wrote by its
+ * clock (the command's time if 0), and its ctime the later of that and the command's time. As with
  * {@link CommitLengthOp}, the command carries the writer as its caller, whose permission was
  * checked when it opened the file (so a file created read-only can still be written through the
  * handle that created it, as open(2) promises), and a write by anybody but root drops S_ISUID,
@@ -62,7 +63,8 @@ public final class WriteInlineOp {
             contents = req.getData();
         }
         long now = cmd.getNowNs();
-        Inode updated = inode.withSize(contents.size()).withMtime(now).withCtime(now);
+        long modified = req.getModifiedNs() != 0 ? req.getModifiedNs() : now;
+        Inode updated = inode.withSize(contents.size()).withMtime(modified).withCtime(Math.max(modified, now));
         updated = updated.withMode(Permissions.of(cmd.getCaller()).modeAfterWrite(updated));
         InlineContents.write(txn, inode.id(), contents);
         txn.put(Schema.INODE, inode.id(), updated);

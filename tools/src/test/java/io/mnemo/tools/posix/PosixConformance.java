@@ -1070,6 +1070,25 @@ abstract class PosixConformance {
     }
 
     @Test
+    void write_stampsMtimeWhenMade_notWhenItReachesTheServers() throws Exception {
+        for (int size : new int[] {8, 300_000}) { // stored inline, and in chunks
+            String path = p("f" + size);
+            int fd = ops().open(path, O_CREAT | O_WRONLY, 0644);
+            long beforeWrite = wallNanos();
+            ops().write(fd, new byte[size]);
+            long afterWrite = wallNanos();
+            long during = ops().fstat(fd).mtimeNanos();
+            assertTrue(during >= beforeWrite && during <= afterWrite,
+                    size + " bytes: mtime " + during + " before close is not the write's");
+            long beforeClose = wallNanos();
+            ops().close(fd);
+            long after = ops().statUncached(path).mtimeNanos();
+            assertTrue(after >= beforeWrite && after <= beforeClose,
+                    size + " bytes: mtime " + after + " is not the write's, but later");
+        }
+    }
+
+    @Test
     void read_doesNotChangeMtimeOrCtime() throws Exception {
         writeFile(p("f"), "data");
         Stat before = ops().stat(p("f"));
