@@ -34,7 +34,7 @@ final class StatFiller {
     }
 
     private static void attr(FuseReply reply, Attributes a) {
-        reply.u64(a.inode().value()).u64(a.sizeBytes()).u64((a.sizeBytes() + 511) / 512);
+        reply.u64(a.inode().value()).u64(a.sizeBytes()).u64((a.allocatedBytes() + 511) / 512);
         reply.u64(Math.floorDiv(a.atimeNanos(), NANOS)).u64(Math.floorDiv(a.mtimeNanos(), NANOS))
                 .u64(Math.floorDiv(a.ctimeNanos(), NANOS));
         reply.u32((int) Math.floorMod(a.atimeNanos(), NANOS)).u32((int) Math.floorMod(a.mtimeNanos(), NANOS))

@@ -251,8 +251,8 @@ public final class MnemoClient implements Closeable {
     private Attributes setattr(InodeId inode, AttrChanges changes, Caller caller, boolean throughWritableHandle)
             throws FsException {
         OpenFile open = openFiles.get(inode);
-        if (open != null && (changes.mtimeNow() || changes.mtimeNanos() != null)) {
-            flushBeforeTimes(open, caller);
+        if (open != null && (changes.sizeBytes() != null || changes.mtimeNow() || changes.mtimeNanos() != null)) {
+            commitWritesFirst(open, caller);
         }
         if (changes.sizeBytes() != null) {
             if (!throughWritableHandle) {
@@ -651,12 +651,13 @@ public final class MnemoClient implements Closeable {
 
     /**
      * Before a change of the file's mtime ({@code utimensat}, as {@code cp -a} and {@code tar -x}
-     * do right after writing): commits this client's pending writes first. They were written
-     * before, and their commit stamps the time it happens, which would otherwise land over the
-     * time being set. A failure stays with the file for its next write, fsync or close to
-     * report, as if this flush had not been tried.
+     * do right after writing) or size: commits this client's pending writes first. They were
+     * written before: their commit stamps their time, which must not land over the time being
+     * set, and counts their bytes as written, which the size change then cuts to the new end. A
+     * failure stays with the file for its next write, fsync or close to report, as if this flush
+     * had not been tried.
      */
-    private void flushBeforeTimes(OpenFile file, Caller caller) {
+    private void commitWritesFirst(OpenFile file, Caller caller) {
         try {
             flush(file, caller);
         } catch (FsException e) {
@@ -691,7 +692,7 @@ public final class MnemoClient implements Closeable {
             }
             meta.call(request(caller).setCommitLength(CommitLengthReq.newBuilder()
                     .setInode(file.inode().value()).setSize(file.sizeBytes()).setTouchMtime(true)
-                    .setModifiedNs(file.modifiedNanos())).build());
+                    .setModifiedNs(file.modifiedNanos()).setWrittenBytes(file.writtenSinceCommit())).build());
             file.markClean();
         }
     }
@@ -851,7 +852,7 @@ public final class MnemoClient implements Closeable {
         OpenFile open = openFiles.get(a.inode());
         if (open != null && open.isDirty()) {
             // Another client may have committed a larger length or a later write meanwhile: never report less.
-            return a.withWrites(open.sizeBytes(), open.modifiedNanos());
+            return a.withWrites(open.sizeBytes(), open.modifiedNanos(), open.writtenSinceCommit());
         }
         return a;
     }

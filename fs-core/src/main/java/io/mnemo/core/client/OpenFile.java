@@ -72,6 +72,8 @@ final class OpenFile {
     @GuardedBy("this") private boolean dirty;
     /** When this client last changed the file's bytes (wall clock, nanoseconds): the mtime its commit sets. */
     @GuardedBy("this") private long modifiedNanos;
+    /** Bytes this client wrote since its last commit, which adds them to the file's written bytes. */
+    @GuardedBy("this") private long writtenSinceCommit;
     /** This client committed changes to the file that nobody has synced since: close must sync them. */
     @GuardedBy("this") private boolean unsynced;
     @GuardedBy("this") private int references;
@@ -126,10 +128,15 @@ final class OpenFile {
         return modifiedNanos;
     }
 
-    /** Marks unsent changes, made now. */
+    synchronized long writtenSinceCommit() {
+        return writtenSinceCommit;
+    }
+
+    /** Marks unsent changes, made now: {@code bytes} written. */
     @GuardedBy("this")
-    private void changed() {
+    private void changed(long bytes) {
         dirty = true;
+        writtenSinceCommit += bytes;
         Instant now = Instant.now();
         modifiedNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
@@ -271,7 +278,7 @@ final class OpenFile {
         inlineSent = null;
         unsentInline.clear();
         sizeBytes = Math.max(sizeBytes, endBytes);
-        changed();
+        changed(0);
         readAhead.invalidate();
     }
 
@@ -284,7 +291,7 @@ final class OpenFile {
                 data.getBytes(data.readerIndex(), writableInline(offset + length), (int) offset, length);
                 unsentInline.add(Range.closedOpen(offset, offset + length));
                 sizeBytes = Math.max(sizeBytes, offset + length);
-                changed();
+                changed(length);
                 return;
             }
         }
@@ -337,7 +344,7 @@ final class OpenFile {
                         extent.writeBytes(data, data.readerIndex() + done, n);
                         done += n;
                         sizeBytes = Math.max(sizeBytes, position + n);
-                        changed();
+                        changed(n);
                     }
                     readAhead.invalidate();
                     if (done == length) {
@@ -386,6 +393,7 @@ final class OpenFile {
     /** After a successful commit of the length (or inline contents) to metadata. */
     synchronized void markClean() {
         dirty = false;
+        writtenSinceCommit = 0;
         unsentInline.clear();
         unsynced = true;
     }

@@ -45,6 +45,9 @@ public final class Protos {
         if (a.symlinkTarget() != null) {
             b.setSymlinkTarget(a.symlinkTarget());
         }
+        if (a.writtenBytes() >= 0) {
+            b.setWrittenBytes(a.writtenBytes());
+        }
         return b.build();
     }
 
@@ -62,7 +65,8 @@ public final class Protos {
                 m.getCtimeNs(),
                 m.getRdev(),
                 m.hasLayout() ? fromMsg(m.getLayout()) : null,
-                m.getType() == FileType.SYMLINK.ordinal() ? m.getSymlinkTarget() : null);
+                m.getType() == FileType.SYMLINK.ordinal() ? m.getSymlinkTarget() : null,
+                m.hasWrittenBytes() ? m.getWrittenBytes() : -1);
     }
 
     public static FileType fileType(int ordinal) {

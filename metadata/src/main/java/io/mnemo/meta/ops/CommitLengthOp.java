@@ -14,7 +14,8 @@ import io.mnemo.meta.store.Txn;
  * with {@code touch_mtime} it was modified: mtime becomes {@code modified_ns}, when the writer
  * last wrote by its clock (the command's time if 0), as a local file system stamps a write when
  * it is made rather than when it reaches the disk; ctime becomes the later of that and the
- * command's time.
+ * command's time. {@code written_bytes} adds to the bytes the file counts as written (at most its
+ * size; see {@code Attributes.writtenBytes}).
  * A shorter size never shrinks the file: only setattr truncates. A write by anybody but root
  * drops S_ISUID, and S_ISGID if group-executable, as Linux's {@code file_remove_privs} does, so
  * the command must carry the writer as its caller; {@code touch_mtime} is what marks a write.
@@ -59,6 +60,10 @@ public final class CommitLengthOp {
         }
         if (req.getSize() > inode.attributes().sizeBytes()) {
             updated = updated.withSize(req.getSize());
+        }
+        long written = updated.attributes().writtenBytes();
+        if (req.getWrittenBytes() > 0 && written >= 0) {
+            updated = updated.withWritten(Math.min(written + req.getWrittenBytes(), updated.attributes().sizeBytes()));
         }
         if (req.getTouchMtime()) {
             long modified = req.getModifiedNs() != 0 ? req.getModifiedNs() : cmd.getNowNs();

@@ -90,7 +90,8 @@ public final class CreateOp {
         int gid = inheritGroup ? parent.attributes().gid() : who.gid();
         int rdev = type == FileType.CHAR_DEVICE || type == FileType.BLOCK_DEVICE ? req.getRdev() : 0;
         Inode inode = new Inode(new Attributes(id, type, mode(type, req.getMode(), inheritGroup, gid, who), who.uid(),
-                gid, dir ? 2 : 1, size, now, now, now, rdev, layout, target), dir ? parent.id() : null,
+                gid, dir ? 2 : 1, size, now, now, now, rdev, layout, target, type == FileType.REGULAR ? 0 : -1),
+                dir ? parent.id() : null,
                 type == FileType.REGULAR && inlineFiles);
 
         txn.put(Schema.INODE, id, inode);

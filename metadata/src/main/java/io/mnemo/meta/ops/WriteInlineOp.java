@@ -64,7 +64,8 @@ public final class WriteInlineOp {
         }
         long now = cmd.getNowNs();
         long modified = req.getModifiedNs() != 0 ? req.getModifiedNs() : now;
-        Inode updated = inode.withSize(contents.size()).withMtime(modified).withCtime(Math.max(modified, now));
+        Inode updated = inode.withSize(contents.size()).withWritten(contents.size()) // kept whole, holes and all
+                .withMtime(modified).withCtime(Math.max(modified, now));
         updated = updated.withMode(Permissions.of(cmd.getCaller()).modeAfterWrite(updated));
         InlineContents.write(txn, inode.id(), contents);
         txn.put(Schema.INODE, inode.id(), updated);

@@ -135,9 +135,19 @@ public record Inode(Attributes attributes, InodeId parent, boolean inline) {
         return with(a.mode(), uid, gid, a.nlink(), a.sizeBytes(), a.atimeNanos(), a.mtimeNanos(), a.ctimeNanos());
     }
 
+    /** This inode at {@code sizeBytes}; bytes cut off no longer count as written. */
     public Inode withSize(long sizeBytes) {
         Attributes a = attributes;
-        return with(a.mode(), a.uid(), a.gid(), a.nlink(), sizeBytes, a.atimeNanos(), a.mtimeNanos(), a.ctimeNanos());
+        return with(a.mode(), a.uid(), a.gid(), a.nlink(), sizeBytes, a.atimeNanos(), a.mtimeNanos(), a.ctimeNanos())
+                .withWritten(a.writtenBytes() < 0 ? -1 : Math.min(a.writtenBytes(), sizeBytes));
+    }
+
+    /** This regular file with {@code writtenBytes} of it written (-1: not known); see {@link Attributes}. */
+    public Inode withWritten(long writtenBytes) {
+        Attributes a = attributes;
+        return new Inode(new Attributes(a.inode(), a.type(), a.mode(), a.uid(), a.gid(), a.nlink(), a.sizeBytes(),
+                a.atimeNanos(), a.mtimeNanos(), a.ctimeNanos(), a.rdev(), a.layout(), a.symlinkTarget(), writtenBytes),
+                parent, inline);
     }
 
     public Inode withAtime(long atimeNanos) {
@@ -173,12 +183,13 @@ public record Inode(Attributes attributes, InodeId parent, boolean inline) {
     public Inode withLayout(Layout layout) {
         Attributes a = attributes;
         return new Inode(new Attributes(a.inode(), a.type(), a.mode(), a.uid(), a.gid(), a.nlink(), a.sizeBytes(),
-                a.atimeNanos(), a.mtimeNanos(), a.ctimeNanos(), a.rdev(), layout, a.symlinkTarget()), parent, inline);
+                a.atimeNanos(), a.mtimeNanos(), a.ctimeNanos(), a.rdev(), layout, a.symlinkTarget(), a.writtenBytes()),
+                parent, inline);
     }
 
     private Inode with(int mode, int uid, int gid, int nlink, long size, long atime, long mtime, long ctime) {
         Attributes a = attributes;
         return new Inode(new Attributes(a.inode(), a.type(), mode & 07777, uid, gid, nlink, size, atime, mtime, ctime,
-                a.rdev(), a.layout(), a.symlinkTarget()), parent, inline);
+                a.rdev(), a.layout(), a.symlinkTarget(), a.writtenBytes()), parent, inline);
     }
 }

@@ -11,7 +11,10 @@ import io.mnemo.core.error.Errno;
 import io.mnemo.core.model.FileType;
 import io.mnemo.core.model.InodeId;
 import io.mnemo.core.proto.AttrMsg;
+import io.mnemo.core.proto.CommitLengthReq;
+import io.mnemo.core.proto.MetaCommand;
 import io.mnemo.core.proto.MetaResponse;
+import io.mnemo.core.proto.SetattrReq;
 import io.mnemo.meta.store.Schema;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -43,6 +46,22 @@ class CommitLengthOpTest {
         assertEquals(f.getMtimeNs(), a.getMtimeNs());
         assertEquals(f.getCtimeNs(), a.getCtimeNs());
         assertEquals(a, ns.attr(f.getInode()));
+    }
+
+    @Test
+    void commit_ofWrites_setsTheWritersTime_andCountsTheirBytes_upToTheSize() {
+        long writtenAt = ns.now() - 5_000_000_000L;
+        AttrMsg a = ok(ns.apply(MetaCommand.newBuilder().setCommitLength(CommitLengthReq.newBuilder()
+                .setInode(f.getInode()).setSize(1 << 30).setTouchMtime(true).setModifiedNs(writtenAt)
+                .setWrittenBytes(4096))));
+        assertEquals(writtenAt, a.getMtimeNs(), "when the write was made");
+        assertEquals(ns.now(), a.getCtimeNs(), "never before now");
+        assertEquals(4096, a.getWrittenBytes(), "a sparse file: the rest are holes");
+        a = ok(ns.apply(MetaCommand.newBuilder().setCommitLength(CommitLengthReq.newBuilder()
+                .setInode(f.getInode()).setSize(1 << 30).setTouchMtime(true).setWrittenBytes(2L << 30))));
+        assertEquals(1 << 30, a.getWrittenBytes(), "never more than the size");
+        a = ok(ns.setattr(SetattrReq.newBuilder().setInode(f.getInode()).setHasSize(true).setSize(100)));
+        assertEquals(100, a.getWrittenBytes(), "a truncate cuts the written bytes too");
     }
 
     @Test

@@ -136,6 +136,30 @@ class MountConformanceIT extends PosixConformance {
         assertEquals(ops.stat("/").ino(), root.get(".."), "the root is its own parent");
     }
 
+    /** st_blocks counts the bytes written, so that du shows the holes of a sparse file taking nothing. */
+    @Test
+    void stBlocks_countWrittenBytes_notHoles() throws Exception {
+        int fd = ops.open(p("sparse"), O_CREAT | O_WRONLY, 0644);
+        ops.ftruncate(fd, 1L << 30);
+        ops.pwrite(fd, 400L << 20, new byte[4096]);
+        assertEquals(8, blocks(p("sparse")), "while the write is still in this mount");
+        ops.close(fd);
+        assertEquals(8, blocks(p("sparse")));
+
+        fd = ops.open(p("full"), O_CREAT | O_WRONLY, 0644);
+        ops.write(fd, new byte[300_000]);
+        ops.ftruncate(fd, 100_000);
+        ops.close(fd);
+        assertEquals((100_000 + 511) / 512, blocks(p("full")), "what is left after a truncate");
+        writeFile(p("small"), "abc");
+        assertEquals(1, blocks(p("small")));
+    }
+
+    private long blocks(String path) throws Exception {
+        ops.statUncached(path); // drops the kernel's attributes
+        return POSIXFactory.getNativePOSIX().stat(cluster.mountPoint() + path).blocks();
+    }
+
     /** A time past what nanoseconds since the epoch hold is clamped, as ext4 clamps to its own range, never wrapped. */
     @Test
     void utimens_pastTheRangeOfTimes_isClamped() throws Exception {
