@@ -207,11 +207,14 @@ final class MetaRequestHandler implements RequestHandler, MetaService {
 
     /**
      * Checks the open and records it in the session. The open is registered before the inode is
-     * read (see {@link Sessions#open}) and withdrawn if the check fails.
+     * read (see {@link Sessions#open}) and withdrawn if the check fails. A peek records nothing.
      */
     private MetaResponse open(MetaRequest req) throws FsException {
         OpenReq open = req.getOpen();
         InodeId inode = inodeId(open.getInode());
+        if (open.getPeek()) {
+            return OpenOp.run(store, req.getCaller(), open, sessions.openCount(open.getSession(), inode) > 0);
+        }
         boolean heldAlready = sessions.open(open.getSession(), inode);
         try {
             return OpenOp.run(store, req.getCaller(), open, heldAlready);

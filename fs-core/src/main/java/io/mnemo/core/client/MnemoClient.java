@@ -298,9 +298,7 @@ public final class MnemoClient implements Closeable {
         if (open != null) {
             open.drain();
         }
-        // An open without a session (it records nothing) is what returns an inline file's bytes.
-        MetaResponse reply = meta.call(request().setOpen(OpenReq.newBuilder()
-                .setInode(inode.value()).setFlags(O_WRONLY)).build());
+        MetaResponse reply = meta.call(request().setOpen(peek(inode)).build());
         Attributes current = Protos.fromMsg(reply.getAttr());
         if (current.isDirectory()) {
             throw new FsException(Errno.EISDIR, "cannot truncate a directory");
@@ -352,9 +350,7 @@ public final class MnemoClient implements Closeable {
      */
     private void moveToChunks(InodeId inode, Layout layout, OpenFile open) throws FsException {
         while (open == null || open.isInline()) {
-            // An open without a session (it records nothing) is what returns an inline file's bytes.
-            MetaResponse reply = meta.call(request().setOpen(OpenReq.newBuilder()
-                    .setInode(inode.value()).setFlags(O_WRONLY)).build());
+            MetaResponse reply = meta.call(request().setOpen(peek(inode)).build());
             byte[] stored = reply.hasInline() ? reply.getInline().getData().toByteArray() : null;
             long end = open != null ? open.copyToChunks(stored)
                     : OpenFile.copyToChunks(chunks, layout, inode, stored, null, TreeRangeSet.create());
@@ -375,6 +371,14 @@ public final class MnemoClient implements Closeable {
             }
             return;
         }
+    }
+
+    /**
+     * A peek is what returns an inline file's bytes: an open that records nothing, which this
+     * client's session may make of a file it holds open even after its last name is gone.
+     */
+    private OpenReq peek(InodeId inode) {
+        return OpenReq.newBuilder().setInode(inode.value()).setFlags(O_WRONLY).setSession(session).setPeek(true).build();
     }
 
     /** One page of a directory's entries as root; see {@link #readdir(InodeId, Name, int, Caller)}. */

@@ -1495,6 +1495,31 @@ abstract class PosixConformance {
     }
 
     @Test
+    void unlinkedSmallFile_growsAndShrinks_throughItsHandle() throws Exception {
+        // Python's tempfile.TemporaryFile: create, unlink, then write; the file starts inline.
+        int fd = ops().open(p("f"), O_CREAT | O_RDWR, 0644);
+        ops().pwrite(fd, 0, utf8("small"));
+        ops().unlink(p("f"));
+        byte[] data = random(200_000, 13);
+        ops().pwrite(fd, 0, data);
+        ops().fsync(fd);
+        ops().dropCachedPages(fd);
+        assertArrayEquals(data, ops().pread(fd, 0, data.length), "moved out of inline storage after the unlink");
+        ops().ftruncate(fd, 1000);
+        assertEquals(1000, ops().fstat(fd).size());
+        ops().close(fd);
+
+        fd = ops().open(p("g"), O_CREAT | O_RDWR, 0644);
+        ops().pwrite(fd, 0, utf8("inline"));
+        ops().unlink(p("g"));
+        ops().ftruncate(fd, 3);
+        assertEquals("inl", new String(ops().pread(fd, 0, 100), StandardCharsets.UTF_8), "cut while inline");
+        ops().fallocate(fd, 0, 0, 100_000);
+        assertEquals(100_000, ops().fstat(fd).size(), "lengthened past the inline limit");
+        ops().close(fd);
+    }
+
+    @Test
     void renameOverAnOpenFile_keepsTheReplacedFileReadableThroughItsHandle() throws Exception {
         byte[] old = random(100_000, 12);
         writeFile(p("target"), old);
