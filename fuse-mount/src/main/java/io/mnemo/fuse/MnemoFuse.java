@@ -63,8 +63,36 @@ final class MnemoFuse implements FuseSession.Handler {
         this.probe = probe;
     }
 
+    /**
+     * Answers a request. A request for a node that no longer exists fails with ESTALE rather than
+     * ENOENT: the kernel reached it through a name it had cached, which another mount (or a rename
+     * here) has since pointed elsewhere, and on ESTALE it looks the name up afresh and tries once
+     * more. So an {@code open} racing a {@code rename} over the name opens the new file, never
+     * fails, as on a local file system. Requests that name an entry keep ENOENT: there it means
+     * the name is missing.
+     */
     @Override
     public void handle(FuseRequest req, FuseReply reply) throws Exception {
+        try {
+            dispatch(req, reply);
+        } catch (FsException e) {
+            if (e.errno() == Errno.ENOENT && addressesANodeOnly(req.opcode())) {
+                throw new FsException(Errno.ESTALE, e.reason());
+            }
+            throw e;
+        }
+    }
+
+    private static boolean addressesANodeOnly(int opcode) {
+        return switch (opcode) {
+            case FuseOpcodes.GETATTR, FuseOpcodes.SETATTR, FuseOpcodes.READLINK, FuseOpcodes.OPEN,
+                    FuseOpcodes.OPENDIR, FuseOpcodes.ACCESS, FuseOpcodes.SETXATTR, FuseOpcodes.GETXATTR,
+                    FuseOpcodes.LISTXATTR, FuseOpcodes.REMOVEXATTR -> true;
+            default -> false;
+        };
+    }
+
+    private void dispatch(FuseRequest req, FuseReply reply) throws Exception {
         InodeId node = new InodeId(req.nodeid());
         switch (req.opcode()) {
             case FuseOpcodes.LOOKUP -> lookup(req, reply, node);

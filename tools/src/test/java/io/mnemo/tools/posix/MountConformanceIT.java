@@ -8,8 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mnemo.core.client.MnemoClient;
 import io.mnemo.core.error.Errno;
+import io.mnemo.core.model.Caller;
 import io.mnemo.core.model.FileType;
+import io.mnemo.core.model.InodeId;
+import io.mnemo.core.model.Name;
 import io.mnemo.tools.MountedCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,6 +138,22 @@ class MountConformanceIT extends PosixConformance {
         assertEquals(ops.stat(base()).ino(), listed.get(".."));
         Map<String, Long> root = ops.listing("/");
         assertEquals(ops.stat("/").ino(), root.get(".."), "the root is its own parent");
+    }
+
+    /**
+     * A name this mount has cached, renamed over by another client: the open reaches the old,
+     * deleted inode, and must end up opening the new file (the kernel looks the name up again on
+     * ESTALE), not fail with ENOENT as a stale name would make it.
+     */
+    @Test
+    void open_ofACachedNameRenamedOverElsewhere_opensTheNewFile() throws Exception {
+        writeFile(p("target"), "old");
+        writeFile(p("new"), "new");
+        ops.stat(p("target")); // the kernel now has the name, for the old inode
+        MnemoClient other = cluster.client();
+        InodeId dir = new InodeId(ops.stat(base()).ino());
+        other.rename(dir, Name.of("new"), dir, Name.of("target"), 0, Caller.ROOT);
+        assertEquals("new", readText(p("target")));
     }
 
     /** st_blocks counts the bytes written, so that du shows the holes of a sparse file taking nothing. */
