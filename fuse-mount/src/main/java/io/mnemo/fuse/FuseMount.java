@@ -141,8 +141,8 @@ public final class FuseMount implements Closeable {
     private static void requireEmptyDirectory(Path target) throws FsException {
         clearStaleMount(target);
         if (!Files.isDirectory(target)) {
-            throw new FsException(Files.exists(target) ? Errno.ENOTDIR : Errno.ENOENT,
-                    target + ": not a directory");
+            throw Files.exists(target) ? new FsException(Errno.ENOTDIR, target + ": not a directory")
+                    : new FsException(Errno.ENOENT, target + ": no such directory");
         }
         boolean empty;
         try (Stream<Path> entries = Files.list(target)) {

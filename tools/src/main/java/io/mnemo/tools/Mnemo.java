@@ -37,8 +37,7 @@ public final class Mnemo {
         });
         cli.setParameterExceptionHandler((e, args2) -> {
             CommandLine c = e.getCommandLine();
-            c.getErr().println("mnemo: " + e.getMessage());
-            c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
+            c.getErr().println("mnemo: " + oneLine(e) + " (see '" + c.getCommandSpec().qualifiedName() + " --help')");
             return 2;
         });
         return cli.execute(args);

@@ -24,15 +24,7 @@ import picocli.CommandLine.Spec;
                 "Run 'mnemo bench meta --help' for the metadata benchmark,",
                 "'mnemo bench io --help' for the data benchmark."},
         subcommands = {BenchCommand.Meta.class, BenchCommand.Io.class})
-public final class BenchCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(System.err);
-        return 2;
-    }
+public final class BenchCommand {
 
     /** {@code mnemo bench meta}: create, stat and unlink many files in one directory. */
     @Command(name = "meta", mixinStandardHelpOptions = true,

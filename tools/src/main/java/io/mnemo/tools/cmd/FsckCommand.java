@@ -46,6 +46,7 @@ public final class FsckCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path start = root.toAbsolutePath().normalize();
+        MountPaths.requireInsideMount(start);
         if (!Files.isDirectory(start)) {
             throw new FsException(Errno.ENOTDIR, start + ": not a directory");
         }
@@ -129,7 +130,7 @@ public final class FsckCommand implements Callable<Integer> {
     }
 
     private static boolean isMountRoot(Path dir) throws IOException {
-        String needle = " " + dir + " fuse.mnemo ";
+        String needle = " " + dir + " " + MountPaths.FS_TYPE + " ";
         return Files.readAllLines(Path.of("/proc/mounts")).stream().anyMatch(l -> l.contains(needle));
     }
 }

@@ -99,9 +99,7 @@ public final class LayoutCommand {
     }
 
     private static UserDefinedFileAttributeView view(Path path) throws FsException {
-        if (!Files.exists(path)) {
-            throw new FsException(Errno.ENOENT, path + ": no such file or directory");
-        }
+        MountPaths.requireInsideMount(path);
         UserDefinedFileAttributeView view = Files.getFileAttributeView(path, UserDefinedFileAttributeView.class);
         if (view == null) {
             throw new FsException(Errno.ENOTSUP, path + ": extended attributes not supported here");

@@ -10,8 +10,11 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code mnemo mount}: mounts a running cluster at a directory, in the foreground. */
 @Command(name = "mount", mixinStandardHelpOptions = true,
@@ -48,8 +51,14 @@ public final class MountCommand implements Callable<Integer> {
     @Option(names = "--debug", description = "Log every FUSE request and its outcome on stderr.")
     boolean debug;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        requireNotNegative("--attr-timeout-ms", attrTimeoutMillis);
+        requireNotNegative("--entry-timeout-ms", entryTimeoutMillis);
+        requireNotNegative("--negative-timeout-ms", negativeTimeoutMillis);
         Foreground foreground = new Foreground();
         ClientConfig config = cluster.clientConfig();
         MountOptions options = new MountOptions(Duration.ofMillis(attrTimeoutMillis),
@@ -63,5 +72,11 @@ public final class MountCommand implements Callable<Integer> {
             foreground.await();
         }
         return 0;
+    }
+
+    private void requireNotNegative(String option, long millis) {
+        if (millis < 0) {
+            throw new ParameterException(spec.commandLine(), option + ": must be 0 (no caching) or more, got " + millis);
+        }
     }
 }

@@ -1,0 +1,44 @@
+package io.mnemo.tools.cmd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.mnemo.tools.MnemoCli;
+import io.mnemo.tools.MnemoCli.Output;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bad input on the command line: one line, {@code mnemo: <thing>: <reason>}, and a non-zero exit. */
+class CommandLineTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void usageErrors_areOneLine_withWhereToLook() {
+        assertEquals(new Output(2, "", "mnemo: Missing required subcommand (see 'mnemo bench --help')\n"),
+                MnemoCli.run("bench"));
+        assertEquals(new Output(2, "", "mnemo: Missing required option: '--dir=DIR' (see 'mnemo meta --help')\n"),
+                MnemoCli.run("meta"));
+    }
+
+    @Test
+    void layoutAndFsck_outsideAMount_areRefused_andChangeNothing() throws Exception {
+        String type = Files.getFileStore(dir).type();
+        String notInside = "mnemo: " + dir + ": not inside a Mnemo mount (it is on " + type + ")\n";
+        assertEquals(new Output(1, "", notInside), MnemoCli.run("layout", "get", dir.toString()));
+        assertEquals(new Output(1, "", notInside), MnemoCli.run("layout", "set", dir.toString(), "--stripe", "1"));
+        assertEquals(new Output(1, "", notInside), MnemoCli.run("fsck", dir.toString()));
+        Path missing = dir.resolve("missing");
+        assertEquals(new Output(1, "", "mnemo: " + missing + ": no such file or directory\n"),
+                MnemoCli.run("fsck", missing.toString()));
+    }
+
+    @Test
+    void mount_refusesANegativeCacheTimeout() {
+        Output o = MnemoCli.run("mount", dir.resolve("m").toString(), "--meta", "127.0.0.1:1", "--secret-file",
+                dir.resolve("s").toString(), "--attr-timeout-ms", "-1");
+        assertEquals(new Output(2, "", "mnemo: --attr-timeout-ms: must be 0 (no caching) or more, got -1"
+                + " (see 'mnemo mount --help')\n"), o);
+    }
+}
