@@ -33,7 +33,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Chunk RPC to the data nodes: routes a chunk to the head of its chain (from the cluster
- * manager's chain table, refreshed when a chain is unknown) over pooled connections.
+ * manager's chain table, refreshed when a chain is unknown, and after a call that could not
+ * reach its node, since the node may have come back at another address) over pooled connections.
  */
 final class ChunkClient {
     private final EventLoopGroup group;
@@ -41,6 +42,9 @@ final class ChunkClient {
     private final MetaClient meta;
     private final Map<Integer, RpcClient> nodes = new ConcurrentHashMap<>();
     private volatile ClusterInfo cluster = ClusterInfo.getDefaultInstance();
+    /** A call could not reach its node: fetch the chain table again, at most once a second. */
+    private volatile boolean unreachable;
+    private volatile long refreshedNanos;
 
     ChunkClient(EventLoopGroup group, ClientConfig config, MetaClient meta) {
         this.group = group;
@@ -126,6 +130,10 @@ final class ChunkClient {
         CompletableFuture<Frame> call = data == null
                 ? node.call(FrameType.CHUNK_REQUEST, request)
                 : node.call(FrameType.CHUNK_REQUEST, request, data);
+        call.exceptionally(failure -> {
+            unreachable = true;
+            return null;
+        });
         return call.thenApply(frame -> {
             try {
                 ChunkResponse response = frame.parse(ChunkResponse.parser());
@@ -142,10 +150,13 @@ final class ChunkClient {
     }
 
     private RpcClient nodeFor(int chain) throws FsException {
+        if (unreachable && System.nanoTime() - refreshedNanos > 1_000_000_000L) {
+            unreachable = false;
+            refreshCluster();
+        }
         NodeMsg head = head(cluster, chain);
         if (head == null) {
-            cluster = meta.call(MetaRequest.newBuilder().setClusterInfo(ClusterInfoReq.getDefaultInstance()).build())
-                    .getClusterInfo();
+            refreshCluster();
             head = head(cluster, chain);
             if (head == null) {
                 throw new FsException(Errno.EIO, "chain " + chain + " has no data node");
@@ -162,6 +173,12 @@ final class ChunkClient {
             return new RpcClient(group, address, config.secret(), config.connectionsPerPeer(),
                     FrameDecoder.DEFAULT_MAX_FRAME_BYTES, config.rpcTimeoutMillis(), config.directCalls());
         });
+    }
+
+    private void refreshCluster() throws FsException {
+        refreshedNanos = System.nanoTime();
+        cluster = meta.call(MetaRequest.newBuilder().setClusterInfo(ClusterInfoReq.getDefaultInstance()).build())
+                .getClusterInfo();
     }
 
     private static InetSocketAddress addressOf(NodeMsg node) {
