@@ -22,6 +22,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -154,6 +155,11 @@ public final class DataNode implements Closeable {
     /** The id the metadata server assigned and acknowledged in this run; 0 until then, and when standalone. */
     public int nodeId() {
         return heartbeats == null ? 0 : heartbeats.nodeId();
+    }
+
+    /** Completes with the refusal if the metadata server refuses the node's cluster secret; never without one. */
+    public CompletableFuture<FsException> refused() {
+        return heartbeats == null ? new CompletableFuture<>() : heartbeats.refused();
     }
 
     /** Stops heartbeats, then serving, then closes the store and releases the directory. */

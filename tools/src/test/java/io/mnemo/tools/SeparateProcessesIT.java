@@ -71,6 +71,23 @@ class SeparateProcessesIT {
         }
     }
 
+    @Test
+    void aDataNodeWithTheWrongSecret_stopsWithOneLine() throws Exception {
+        try (MnemoProcess meta = MnemoProcess.start("meta", "--dir", tmp.resolve("meta").toString(), "--port", "0",
+                "--raft-port", "0")) {
+            String line = meta.nextLine(60);
+            assertTrue(line.startsWith(LISTENING), line);
+            Path wrong = Files.writeString(tmp.resolve("wrong.secret"), "not the cluster's secret, long enough to be one");
+            try (MnemoProcess data = MnemoProcess.start("data", "--dir", tmp.resolve("data").toString(),
+                    "--meta", line.substring(LISTENING.length()), "--secret-file", wrong.toString())) {
+                assertEquals(1, data.waitFor(60), "a wrong secret does not heal by retrying");
+                List<String> errors = data.stderr().stream().filter(l -> l.startsWith("mnemo: ")).toList();
+                assertEquals(1, errors.size(), String.join("\n", data.stderr()));
+                assertTrue(errors.get(0).endsWith("wrong cluster secret"), errors.get(0));
+            }
+        }
+    }
+
     private static void awaitNodes(String metaAddress, String secret, int nodes) throws Exception {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (true) {

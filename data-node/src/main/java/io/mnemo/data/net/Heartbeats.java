@@ -25,6 +25,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -58,6 +59,8 @@ public final class Heartbeats implements Closeable {
 
     /** The id the metadata server acknowledged in this run; 0 until then. */
     private volatile int registeredId;
+    /** Completed when the metadata server refuses this node's secret: retrying cannot help. */
+    private final CompletableFuture<FsException> refused = new CompletableFuture<>();
     // The fields below are touched only by the timer thread.
     /** The id to send: from the file, or as last assigned. */
     private int knownId;
@@ -93,6 +96,11 @@ public final class Heartbeats implements Closeable {
                 advertised.getPort(), store, intervalMillis, readNodeId(nodeIdFile));
         heartbeats.timer.scheduleWithFixedDelay(heartbeats::beat, 0, intervalMillis, TimeUnit.MILLISECONDS);
         return heartbeats;
+    }
+
+    /** Completes with the refusal if the metadata server refuses this node's cluster secret. */
+    public CompletableFuture<FsException> refused() {
+        return refused;
     }
 
     /** The node id the metadata server acknowledged since this node started; 0 until then. */
@@ -135,6 +143,9 @@ public final class Heartbeats implements Closeable {
         } catch (Exception e) {
             // Never let an exception out: it would cancel every later beat.
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof FsException fs && fs.errno() == Errno.EACCES) {
+                refused.complete(fs);
+            }
             if (!failing) {
                 failing = true;
                 LOG.warn("cannot register with metadata server {} ({}); retrying every {} ms", metaAddress,

@@ -40,7 +40,11 @@ public final class DataCommand implements Callable<Integer> {
         DataConfig config = new DataConfig(dir, host, port, cluster.metaAddress(), cluster.secret(), capacityBytes);
         try (DataNode node = DataNode.start(config)) {
             System.out.println("Mnemo data node listening on " + Addresses.show(node.address()));
+            foreground.stopAfter("secret-watch", () -> node.refused().join());
             foreground.await();
+            if (node.refused().isDone()) {
+                throw node.refused().join(); // a wrong secret does not heal by retrying
+            }
         }
         return 0;
     }
