@@ -695,7 +695,7 @@ public final class MnemoClient implements Closeable {
                 }
             }
             meta.call(request(caller).setCommitLength(CommitLengthReq.newBuilder()
-                    .setInode(file.inode().value()).setSize(file.sizeBytes()).setTouchMtime(true)
+                    .setInode(file.inode().value()).setSize(file.committableSize()).setTouchMtime(true)
                     .setModifiedNs(file.modifiedNanos()).setWrittenBytes(file.writtenSinceCommit())).build());
             file.markClean();
         }

@@ -84,6 +84,12 @@ final class OpenFile {
     @GuardedBy("this") private final List<InFlight> inFlight = new ArrayList<>();
     @GuardedBy("this") private FsException deferredError;
     /**
+     * The ranges whose last chunk write failed (a later write of the same bytes that succeeds
+     * takes its range out): a commit of the length stops where the first begins, so that bytes
+     * that never reached a data node do not read back as zeros later.
+     */
+    @GuardedBy("this") private final RangeSet<Long> failed = TreeRangeSet.create();
+    /**
      * The whole file while it is stored inline, as the metadata service sent it, until this client
      * first changes it (then {@link #inline} holds it and this is null): most opens only read.
      */
@@ -503,7 +509,13 @@ final class OpenFile {
                 spareExtents.recycle(memory);
             }
         });
-        inFlight.removeIf(w -> w.done().isDone() && !w.done().isCompletedExceptionally());
+        inFlight.removeIf(w -> {
+            if (w.done().isDone() && !w.done().isCompletedExceptionally()) {
+                failed.remove(Range.closedOpen(w.offset(), w.end()));
+                return true;
+            }
+            return false;
+        });
         inFlight.add(new InFlight(offset, end, sent));
     }
 
@@ -511,11 +523,18 @@ final class OpenFile {
     private void awaitQuietly(InFlight write) {
         try {
             Futures.await(write.done());
+            failed.remove(Range.closedOpen(write.offset(), write.end()));
         } catch (FsException e) {
+            failed.add(Range.closedOpen(write.offset(), write.end()));
             if (deferredError == null) {
                 deferredError = e;
             }
         }
+    }
+
+    /** The length a commit may give the file: its size, but not past a chunk write that failed. */
+    synchronized long committableSize() {
+        return failed.isEmpty() ? sizeBytes : Math.min(sizeBytes, failed.span().lowerEndpoint());
     }
 
     /** Waits for room in the client's bound, pushing other files' idle buffers out while it waits. */
