@@ -30,7 +30,7 @@ public record DataConfig(Path dir, String host, int port, InetSocketAddress meta
             throw new IllegalArgumentException("port " + port);
         }
         if (capacityBytes < 0) {
-            throw new IllegalArgumentException("capacity " + capacityBytes + " bytes");
+            throw new IllegalArgumentException("--capacity: must be 0 (the whole disk) or more, got " + capacityBytes);
         }
         if (heartbeatIntervalMillis <= 0) {
             throw new IllegalArgumentException("heartbeat interval " + heartbeatIntervalMillis + " ms");

@@ -2,6 +2,7 @@ package io.mnemo.data;
 
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
+import io.mnemo.core.error.IoErrors;
 import io.mnemo.core.model.InodeId;
 import io.mnemo.core.net.FrameDecoder;
 import io.mnemo.core.net.FrameType;
@@ -109,7 +110,8 @@ public final class DataNode implements Closeable {
             Files.createDirectories(dir);
             channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         } catch (IOException e) {
-            throw new FsException(Errno.EIO, "cannot use " + dir + " as a data node directory: " + e, e);
+            throw new FsException(Errno.EIO, "cannot use " + dir + " as a data node directory: "
+                    + IoErrors.describe(e), e);
         }
         FileLock lock;
         try {

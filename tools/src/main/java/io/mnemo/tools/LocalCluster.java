@@ -5,6 +5,7 @@ import io.mnemo.core.client.DataNodeInfo;
 import io.mnemo.core.client.MnemoClient;
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
+import io.mnemo.core.error.IoErrors;
 import io.mnemo.core.net.ClusterSecret;
 import io.mnemo.data.DataConfig;
 import io.mnemo.data.DataNode;
@@ -95,7 +96,7 @@ public final class LocalCluster implements Closeable {
             Files.createDirectories(root);
             return FileChannel.open(root.resolve("mnemo.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         } catch (IOException e) {
-            throw new FsException(Errno.EACCES, root + ": cannot use as the state directory: " + e.getMessage());
+            throw new FsException(Errno.EACCES, "cannot use " + root + " as the state directory: " + IoErrors.describe(e));
         }
     }
 

@@ -1,6 +1,6 @@
 package io.mnemo.tools;
 
-import io.mnemo.core.error.FsException;
+import io.mnemo.core.error.IoErrors;
 import io.mnemo.tools.cmd.BenchCommand;
 import io.mnemo.tools.cmd.DataCommand;
 import io.mnemo.tools.cmd.FsckCommand;
@@ -9,6 +9,7 @@ import io.mnemo.tools.cmd.MetaCommand;
 import io.mnemo.tools.cmd.MountCommand;
 import io.mnemo.tools.cmd.StatusCommand;
 import io.mnemo.tools.cmd.UpCommand;
+import java.io.IOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -44,8 +45,8 @@ public final class Mnemo {
     }
 
     static String oneLine(Throwable e) {
-        if (e instanceof FsException fs) {
-            return fs.reason();
+        if (e instanceof IOException io) {
+            return IoErrors.describe(io).lines().findFirst().orElse("");
         }
         String message = e.getMessage();
         return message == null || message.isBlank() ? e.getClass().getSimpleName() : message.lines().findFirst().orElse("");

@@ -55,6 +55,9 @@ public final class ClusterSecret {
         if (!Files.isReadable(file)) {
             throw new FsException(Errno.ENOENT, "cluster secret file " + file + " is missing or unreadable");
         }
+        if (Files.isDirectory(file)) {
+            throw new FsException(Errno.EISDIR, "cluster secret file " + file + " is a directory");
+        }
         String text = Files.readString(file).trim();
         if (text.isEmpty()) {
             throw new FsException(Errno.EINVAL, "cluster secret file " + file + " is empty");

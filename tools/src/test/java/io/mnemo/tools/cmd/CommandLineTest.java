@@ -41,4 +41,18 @@ class CommandLineTest {
         assertEquals(new Output(2, "", "mnemo: --attr-timeout-ms: must be 0 (no caching) or more, got -1"
                 + " (see 'mnemo mount --help')\n"), o);
     }
+
+    @Test
+    void badPathsAndValues_sayWhatIsWrongWithThem() throws Exception {
+        Path file = Files.writeString(dir.resolve("file"), "x");
+        Path underAFile = file.resolve("d");
+        assertEquals(new Output(1, "", "mnemo: cannot use " + underAFile + " as a data node directory: "
+                + underAFile + ": Not a directory\n"), MnemoCli.run("data", "--dir", underAFile.toString(),
+                "--meta", "127.0.0.1:1", "--secret-file", file.toString()));
+        assertEquals(new Output(1, "", "mnemo: cluster secret file " + dir + " is a directory\n"),
+                MnemoCli.run("status", "--meta", "127.0.0.1:1", "--secret-file", dir.toString()));
+        assertEquals(new Output(1, "", "mnemo: --capacity: must be 0 (the whole disk) or more, got -1\n"),
+                MnemoCli.run("data", "--dir", dir.resolve("d").toString(), "--capacity", "-1", "--meta", "127.0.0.1:1",
+                        "--secret-file", file.toString()));
+    }
 }
