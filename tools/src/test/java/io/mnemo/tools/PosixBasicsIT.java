@@ -159,6 +159,14 @@ class PosixBasicsIT {
     }
 
     @Test
+    void layoutSet_changesOnlyWhatItIsGiven() throws Exception {
+        Path dir = Files.createDirectory(mnt().resolve("laid-out"));
+        assertEquals(0, MnemoCli.run("layout", "set", dir.toString(), "--chunk-size", "1M", "--stripe", "2").exitCode());
+        MnemoCli.Output o = MnemoCli.run("layout", "set", dir.toString(), "--stripe", "1");
+        assertEquals(new MnemoCli.Output(0, "chunk_size=1048576 stripe=1\n", ""), o, "the chunk size stays");
+    }
+
+    @Test
     void symlinkAndHardLink() throws Exception {
         Path target = Files.writeString(mnt().resolve("target.txt"), "t");
         Path link = Files.createSymbolicLink(mnt().resolve("sym"), Path.of("target.txt"));

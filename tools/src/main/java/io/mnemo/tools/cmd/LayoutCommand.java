@@ -9,6 +9,8 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
@@ -37,17 +39,9 @@ public final class LayoutCommand {
 
         @Override
         public Integer call() throws Exception {
-            UserDefinedFileAttributeView view = view(path);
-            try {
-                ByteBuffer value = ByteBuffer.allocate(view.size(XATTR));
-                view.read(XATTR, value);
-                System.out.println(new String(value.array(), 0, value.position(), StandardCharsets.UTF_8));
-            } catch (FileSystemException e) {
-                if (!String.valueOf(e.getReason()).contains("No data available")) {
-                    throw failure(path, e);
-                }
-                System.out.println("default (no layout set here: new files get the cluster's defaults)");
-            }
+            String value = current(path);
+            System.out.println(value.isEmpty() ? "default (no layout set here: new files get the cluster's defaults)"
+                    : value);
             return 0;
         }
     }
@@ -55,7 +49,7 @@ public final class LayoutCommand {
     /** {@code mnemo layout set PATH --chunk-size 4M --stripe 8}. */
     @Command(name = "set", mixinStandardHelpOptions = true,
             description = {"Set the layout of a directory (for what is created under it from now on),",
-                    "or of an empty file."})
+                    "or of an empty file. An option not given keeps the value set there before."})
     static final class Set implements Callable<Integer> {
         private static final Pattern SIZE = Pattern.compile("\\d+[KkMm]?");
 
@@ -80,13 +74,22 @@ public final class LayoutCommand {
             if (stripe != null && stripe < 0) {
                 throw new FsException(Errno.EINVAL, "--stripe: must be 0 or more, got " + stripe);
             }
-            StringBuilder value = new StringBuilder();
+            // What is not given keeps the value set here before (the xattr replaces the whole layout).
+            Map<String, String> fields = new LinkedHashMap<>();
+            for (String field : current(path).split(" ")) {
+                String[] kv = field.split("=", 2);
+                if (kv.length == 2 && (kv[0].equals("chunk_size") || kv[0].equals("stripe"))) {
+                    fields.put(kv[0], kv[1]);
+                }
+            }
             if (chunkSize != null) {
-                value.append("chunk_size=").append(chunkSize);
+                fields.put("chunk_size", chunkSize);
             }
             if (stripe != null) {
-                value.append(value.isEmpty() ? "" : " ").append("stripe=").append(stripe);
+                fields.put("stripe", stripe.toString());
             }
+            StringBuilder value = new StringBuilder();
+            fields.forEach((k, v) -> value.append(value.isEmpty() ? "" : " ").append(k).append('=').append(v));
             try {
                 view(path).write(XATTR, ByteBuffer.wrap(value.toString().getBytes(StandardCharsets.UTF_8)));
             } catch (FileSystemException e) {
@@ -95,6 +98,23 @@ public final class LayoutCommand {
             Get get = new Get();
             get.path = path;
             return get.call();
+        }
+    }
+
+    /** The layout set on {@code path} itself, or "" if none is. */
+    private static String current(Path path) throws FsException {
+        UserDefinedFileAttributeView view = view(path);
+        try {
+            ByteBuffer value = ByteBuffer.allocate(view.size(XATTR));
+            view.read(XATTR, value);
+            return new String(value.array(), 0, value.position(), StandardCharsets.UTF_8);
+        } catch (FileSystemException e) {
+            if (String.valueOf(e.getReason()).contains("No data available")) {
+                return "";
+            }
+            throw failure(path, e);
+        } catch (IOException e) {
+            throw new FsException(Errno.EIO, path + ": " + e.getMessage());
         }
     }
 
