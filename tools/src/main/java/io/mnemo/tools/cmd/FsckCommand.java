@@ -101,8 +101,9 @@ public final class FsckCommand implements Callable<Integer> {
                 System.out.println("mnemo: a file has link count " + seen[1] + " but " + seen[0] + " names");
             }
         }
-        System.err.printf("mnemo fsck: %d directories and %d files checked%s: %s%n", directories, files,
-                data ? " (data scrubbed)" : "", problems == 0 ? "no problems" : problems + " problems");
+        System.out.printf("mnemo fsck: %d directories and %d files checked%s: %s%n", directories, files,
+                data ? " (data scrubbed)" : "", problems == 0 ? "no problems" : problems == 1 ? "1 problem"
+                        : problems + " problems");
         return problems == 0 ? 0 : 1;
     }
 
