@@ -325,7 +325,7 @@ final class MnemoFuse implements FuseSession.Handler {
      * A time as nanoseconds since the epoch, clamped to what that holds (1677-09-21 to
      * 2262-04-11), as a local file system clamps a time to its own range (ext4: 1901 to 2446).
      */
-    static long nanos(long seconds, int nanos) {
+    private static long nanos(long seconds, int nanos) {
         long clamped = Math.clamp(seconds, Long.MIN_VALUE / NANOS, Long.MAX_VALUE / NANOS - 1);
         return clamped * NANOS + nanos;
     }
