@@ -8,7 +8,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The single place where FUSE requests meet errors: every request runs through {@link #run},
  * which turns an {@link FsException} into its errno and anything else into EIO with one log
- * line. Nothing escapes to the session's workers.
+ * line. A server that could not be reached (ECONNREFUSED, ETIMEDOUT) is EIO too, as on a local
+ * disk that fails: programs know what EIO means from {@code read(2)}, not a network errno.
+ * Nothing escapes to the session's workers.
  */
 final class FuseCall {
     private static final Logger LOG = LoggerFactory.getLogger(FuseCall.class);
@@ -27,10 +29,12 @@ final class FuseCall {
             body.run();
             return 0;
         } catch (FsException e) {
-            if (e.errno() == Errno.EIO) {
+            Errno errno = e.errno();
+            if (errno == Errno.EIO || errno == Errno.ECONNREFUSED || errno == Errno.ETIMEDOUT) {
                 LOG.warn("FUSE op {} on inode {}: {}", opcode, nodeid, e.getMessage());
+                return Errno.EIO.code();
             }
-            return e.errno().code();
+            return errno.code();
         } catch (Throwable t) {
             LOG.error("FUSE op {} on inode {} failed", opcode, nodeid, t);
             return Errno.EIO.code();

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mnemo.data.DataConfig;
 import io.mnemo.data.DataNode;
@@ -22,7 +23,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A data node that goes away: one that comes back at another address is found by a mount that
- * was up all along, and the writes that could not reach it leave no length of zeros behind.
+ * was up all along, and the writes that could not reach it leave no length of zeros behind. While
+ * it is away, reads and writes of its chunks fail with EIO.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DataNodeMovedIT {
@@ -49,6 +51,9 @@ class DataNodeMovedIT {
         int id = old.nodeId();
         String oldAddress = old.address().getHostString() + ":" + old.address().getPort();
         old.close();
+        Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "1");
+        assertInputOutputError(assertThrows(IOException.class, () -> Files.readAllBytes(file),
+                "a read from a node that is down"));
         moved = DataNode.start(new DataConfig(cluster.stateDir().resolve("data-0"), "127.0.0.1", 0,
                 cluster.cluster().metaAddress(), cluster.cluster().secret(), 0));
         assertNotEquals(old.address().getPort(), moved.address().getPort());
@@ -69,12 +74,17 @@ class DataNodeMovedIT {
         Path file = cluster.mountPoint().resolve("failed.bin");
         byte[] data = new byte[20 * 1024 * 1024];
         new Random(8).nextBytes(data);
-        assertThrows(IOException.class, () -> Files.write(file, data), "the write or the close reports it");
+        assertInputOutputError(assertThrows(IOException.class, () -> Files.write(file, data),
+                "the write or the close reports it"));
         long size = await("the committed length").atMost(Duration.ofSeconds(20)).until(() -> {
             Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "3");
             return Files.size(file);
         }, s -> s < data.length);
         assertArrayEquals(Arrays.copyOf(data, (int) size), Files.readAllBytes(file),
                 "every byte the file has is a byte written, none a zero where a write failed");
+    }
+
+    private static void assertInputOutputError(IOException e) {
+        assertTrue(String.valueOf(e.getMessage()).contains("Input/output error"), "EIO, not a network errno: " + e);
     }
 }
