@@ -279,7 +279,8 @@ public final class RpcClient implements Closeable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            ready.completeExceptionally(new FsException(Errno.ECONNREFUSED, address + " closed the connection"));
+            ready.completeExceptionally(new FsException(Errno.ECONNREFUSED, address + " closed the connection"
+                    + (handshaken ? "" : " before the handshake (is it a Mnemo server?)")));
             for (Long id : pending.keySet()) {
                 fail(id, lost());
             }

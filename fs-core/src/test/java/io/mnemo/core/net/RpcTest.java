@@ -23,7 +23,10 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -218,6 +221,25 @@ class RpcTest {
         RpcClient client = track(new RpcClient(clientGroup, address, SECRET, 1, FrameDecoder.DEFAULT_MAX_FRAME_BYTES, 60_000));
 
         assertErrno(Set.of(Errno.ECONNREFUSED), client.call(FrameType.META_REQUEST, getattr(1)));
+    }
+
+    @Test
+    void call_toAServiceThatHangsUpWithoutAHandshake_saysSo() throws Exception {
+        try (ServerSocket other = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread.ofPlatform().daemon().start(() -> {
+                try (Socket hungUp = other.accept()) {
+                    // closed at once, as another service or a firewall resetting the connection would
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            });
+            RpcClient client = track(new RpcClient(clientGroup, (InetSocketAddress) other.getLocalSocketAddress(),
+                    SECRET, 1, FrameDecoder.DEFAULT_MAX_FRAME_BYTES, 60_000));
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> client.call(FrameType.META_REQUEST, getattr(1)).get(WAIT_SECONDS, TimeUnit.SECONDS));
+            assertTrue(e.getCause().getMessage().contains("closed the connection before the handshake"),
+                    e.getCause().getMessage());
+        }
     }
 
     @Test
