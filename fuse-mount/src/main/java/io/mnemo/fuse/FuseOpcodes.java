@@ -38,6 +38,7 @@ final class FuseOpcodes {
     static final int FALLOCATE = 43;
     static final int READDIRPLUS = 44;
     static final int RENAME2 = 45;
+    static final int TMPFILE = 51;
 
     private FuseOpcodes() {}
 }

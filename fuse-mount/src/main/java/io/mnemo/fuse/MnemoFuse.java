@@ -26,6 +26,8 @@ import java.util.concurrent.locks.Lock;
  */
 final class MnemoFuse implements FuseSession.Handler {
     private static final int O_EXCL = 0200;
+    /** {@code __O_TMPFILE | O_DIRECTORY}. */
+    private static final int O_TMPFILE = 020200000;
     private static final int FATTR_MODE = 1;
     private static final int FATTR_UID = 1 << 1;
     private static final int FATTR_GID = 1 << 2;
@@ -132,6 +134,7 @@ final class MnemoFuse implements FuseSession.Handler {
                 opened(reply, client.open(node, flags, false, caller(req)));
             }
             case FuseOpcodes.CREATE -> create(req, reply, node);
+            case FuseOpcodes.TMPFILE -> tmpfile(req, reply, node);
             case FuseOpcodes.READ -> read(req, reply);
             case FuseOpcodes.WRITE -> write(req, reply);
             case FuseOpcodes.STATFS -> StatFiller.statfs(reply, client.statfs());
@@ -225,6 +228,15 @@ final class MnemoFuse implements FuseSession.Handler {
         int mode = req.u32();
         req.skip(8); // umask (already applied by the kernel), open_flags
         FileHandle handle = client.createAndOpen(parent, req.name(), mode, flags, (flags & O_EXCL) != 0, caller(req));
+        entry(reply, handle.openedWith());
+        opened(reply, handle);
+    }
+
+    /** {@code open(dir, O_TMPFILE)}: as CREATE, with the name ("/") the kernel sends left unread. */
+    private void tmpfile(FuseRequest req, FuseReply reply, InodeId dir) throws FsException {
+        int flags = req.u32();
+        int mode = req.u32();
+        FileHandle handle = client.createTmpfile(dir, mode, flags & ~O_TMPFILE, (flags & O_EXCL) == 0, caller(req));
         entry(reply, handle.openedWith());
         opened(reply, handle);
     }

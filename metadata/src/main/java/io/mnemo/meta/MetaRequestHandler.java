@@ -140,7 +140,10 @@ final class MetaRequestHandler implements RequestHandler, MetaService {
         };
     }
 
-    private MetaCommand create(MetaRequest req) {
+    private MetaCommand create(MetaRequest req) throws FsException {
+        if (req.getCreate().getTmpfile() && !req.getCreate().hasOpen()) {
+            throw new FsException(Errno.EINVAL, "O_TMPFILE without an open would be collected at once");
+        }
         InodeId id = inodes.next();
         MetaCommand.Builder cmd = command(req).setNewInode(id.value()).setCreate(req.getCreate().toBuilder().clearOpen());
         if (req.getCreate().getType() == FileType.REGULAR.ordinal()) {
@@ -155,7 +158,7 @@ final class MetaRequestHandler implements RequestHandler, MetaService {
      * answered. A file the create made is new, empty and the caller's, so open's checks would all
      * pass and its reads find nothing new: it only needs recording as held by the session.
      */
-    private CompletableFuture<MetaResponse> createAndOpen(MetaRequest req) {
+    private CompletableFuture<MetaResponse> createAndOpen(MetaRequest req) throws FsException {
         MetaCommand create = create(req);
         long session = req.getCreate().getOpen().getSession();
         InodeId fresh = new InodeId(create.getNewInode());

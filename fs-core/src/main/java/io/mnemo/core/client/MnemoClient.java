@@ -222,9 +222,10 @@ public final class MnemoClient implements Closeable {
                 .setDstParent(dstParent.value()).setDstName(bytes(dstName)).setFlags(flags)).build());
     }
 
+    /** A new name for {@code inode}, or the first for a linkable {@link #createTmpfile} file. */
     public Attributes link(InodeId inode, InodeId newParent, Name newName, Caller caller) throws FsException {
-        return attr(request(caller).setLink(LinkReq.newBuilder()
-                .setInode(inode.value()).setNewParent(newParent.value()).setNewName(bytes(newName))));
+        return withLocalWrites(attr(request(caller).setLink(LinkReq.newBuilder()
+                .setInode(inode.value()).setNewParent(newParent.value()).setNewName(bytes(newName)))));
     }
 
     /**
@@ -489,6 +490,20 @@ public final class MnemoClient implements Closeable {
         MetaResponse reply = meta.call(request(caller).setCreate(CreateReq.newBuilder()
                 .setParent(parent.value()).setName(bytes(name)).setType(FileType.REGULAR.ordinal())
                 .setMode(mode & 07777).setExclusive(exclusive)
+                .setOpen(OpenReq.newBuilder().setFlags(flags).setSession(session))).build());
+        return opened(reply, flags, caller);
+    }
+
+    /**
+     * open(2) with {@code O_TMPFILE}: a new regular file with no name in {@code dir}'s file
+     * system, open as its creator. It goes away at its last close unless {@link #link} gives it
+     * a name first, which {@code linkable} false ({@code O_EXCL}) forbids.
+     */
+    public FileHandle createTmpfile(InodeId dir, int mode, int flags, boolean linkable, Caller caller)
+            throws FsException {
+        MetaResponse reply = meta.call(request(caller).setCreate(CreateReq.newBuilder()
+                .setParent(dir.value()).setType(FileType.REGULAR.ordinal()).setMode(mode & 07777)
+                .setTmpfile(true).setExclusive(!linkable)
                 .setOpen(OpenReq.newBuilder().setFlags(flags).setSession(session))).build());
         return opened(reply, flags, caller);
     }

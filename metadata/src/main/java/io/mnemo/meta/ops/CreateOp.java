@@ -43,6 +43,9 @@ import java.util.Optional;
  * EINVAL (bad name or type), ENAMETOOLONG (a name over 255 bytes, a symlink target over 4095),
  * ENOSPC (a regular file without a layout: no data nodes).
  *
+ * <p>With {@code tmpfile} ({@code O_TMPFILE}) the new regular file gets no name at all; see
+ * {@link #tmpfile}.
+ *
  * <p>Formatting is a create too: {@code parent} 0 with {@code new_inode} 1 makes the root
  * directory, once.
  */
@@ -57,6 +60,9 @@ public final class CreateOp {
         CreateReq req = cmd.getCreate();
         if (req.getParent() == 0) {
             return formatRoot(txn, cmd);
+        }
+        if (req.getTmpfile()) {
+            return tmpfile(txn, cmd, inlineFiles);
         }
         Namespace ns = new Namespace(txn);
         Name name = Namespace.name(req.getName());
@@ -104,6 +110,38 @@ public final class CreateOp {
         txn.put(Schema.INODE, parent.id(), dir ? updatedParent.withNlink(parent.nlink() + 1) : updatedParent);
         Links.created(txn, inode);
         // With an inline file's (empty) contents, so that a create-and-open needs no open's read.
+        return Replies.attr(new Namespace.Stored(inode, inode.inline() ? ByteString.EMPTY : null));
+    }
+
+    /**
+     * {@code O_TMPFILE}: a regular file in {@code parent}'s file system but in no directory, as
+     * ext4 makes one: no entry, nlink 0, the parent unchanged. Until it has a name it is an
+     * orphan like an unlinked open file (the open that comes with it holds it), and unless the
+     * create was exclusive it is linkable: {@link LinkOp} may give it a name. The caller needs
+     * write and search permission on {@code parent}, as {@code vfs_tmpfile} asks.
+     */
+    private static MetaResponse tmpfile(Txn txn, MetaCommand cmd, boolean inlineFiles) throws FsException {
+        CreateReq req = cmd.getCreate();
+        if (req.getType() != FileType.REGULAR.ordinal()) {
+            throw new FsException(Errno.EINVAL, "O_TMPFILE makes regular files only");
+        }
+        Permissions who = Permissions.of(cmd.getCaller());
+        Inode parent = new Namespace(txn).inode(req.getParent()).requireDirectory();
+        who.requireModifiable(parent);
+        if (!cmd.hasNewLayout()) {
+            throw new FsException(Errno.ENOSPC, "no data nodes registered");
+        }
+        InodeId id = newInodeId(txn, cmd);
+        Layout layout = layoutIn(txn, parent, id, layout(cmd));
+        boolean inheritGroup = (parent.attributes().mode() & Permissions.S_ISGID) != 0;
+        int gid = inheritGroup ? parent.attributes().gid() : who.gid();
+        long now = cmd.getNowNs();
+        Inode inode = new Inode(new Attributes(id, FileType.REGULAR,
+                mode(FileType.REGULAR, req.getMode(), inheritGroup, gid, who), who.uid(), gid, 0, 0, now, now, now, 0,
+                layout, null, 0), null, inlineFiles, !req.getExclusive());
+        txn.put(Schema.INODE, id, inode);
+        txn.put(Schema.ORPHAN, id, layout);
+        Links.created(txn, inode);
         return Replies.attr(new Namespace.Stored(inode, inode.inline() ? ByteString.EMPTY : null));
     }
 

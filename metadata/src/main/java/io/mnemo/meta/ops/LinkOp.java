@@ -18,6 +18,9 @@ import io.mnemo.meta.store.Txn;
  * search and write permission on the directory; nobody, root included, may link a directory.
  * Checks run in {@code vfs_link}'s order: EEXIST, then EACCES, then EPERM.
  *
+ * <p>A file made by {@code O_TMPFILE} without {@code O_EXCL} that has no name yet gets its first
+ * one here ({@code linkat} of its descriptor) and stops being an orphan.
+ *
  * <p>Errors: ENOENT (also for a deleted inode kept open), ENOTDIR, EACCES, EEXIST, EPERM (a
  * directory), EMLINK, EINVAL (bad name).
  */
@@ -42,7 +45,7 @@ public final class LinkOp {
         if (inode.isDirectory()) {
             throw new FsException(Errno.EPERM, "cannot hard-link a directory");
         }
-        if (inode.nlink() == 0) {
+        if (inode.nlink() == 0 && !inode.linkable()) {
             throw new FsException(Errno.ENOENT, inode.id() + " has been deleted");
         }
         if (inode.nlink() >= MAX_LINKS) {
@@ -52,6 +55,9 @@ public final class LinkOp {
         Inode linked = inode.withNlink(inode.nlink() + 1).withCtime(now);
         txn.put(Schema.DENTRY, new DentryKey(dir.id(), name), new Dentry(inode.id(), inode.type()));
         txn.put(Schema.INODE, inode.id(), linked);
+        if (inode.linkable()) {
+            txn.delete(Schema.ORPHAN, inode.id()); // named now: no longer the collector's
+        }
         txn.put(Schema.INODE, dir.id(), dir.withContentsChanged(now));
         return Replies.attr(linked);
     }

@@ -15,14 +15,19 @@ import java.nio.ByteBuffer;
  * One inode as stored: its attributes; for a directory, the directory that holds it (its
  * {@code ..}; the root is its own parent; other types have no single parent because of hard
  * links, so theirs is null); and for a regular file whether its bytes are stored inline (in the
- * {@code inline} family, see {@link Schema#INLINE}) rather than in chunks.
+ * {@code inline} family, see {@link Schema#INLINE}) rather than in chunks; and whether it is a
+ * file made by {@code O_TMPFILE} (without {@code O_EXCL}) that has never had a name, which
+ * {@code linkat} may still give one.
  */
-public record Inode(Attributes attributes, InodeId parent, boolean inline) {
+public record Inode(Attributes attributes, InodeId parent, boolean inline, boolean linkable) {
     /** The flag bit of an inline regular file. */
     private static final int FLAG_INLINE = 1;
+    /** The flag bit of a file made by {@code O_TMPFILE} that has never had a name and may get one. */
+    private static final int FLAG_LINKABLE = 2;
 
     /**
-     * {@code [version 2][u8 flags][u64 parent, 0 for none][AttrMsg]}; flag bit 0 means inline.
+     * {@code [version 2][u8 flags][u64 parent, 0 for none][AttrMsg]}; flag bit 0 means inline,
+     * bit 1 linkable.
      * Version 1 values ({@code [1][u64 parent][AttrMsg]}, written before files could be inline)
      * are still read, as files in chunks.
      */
@@ -32,7 +37,7 @@ public record Inode(Attributes attributes, InodeId parent, boolean inline) {
             byte[] attr = Protos.toMsg(inode.attributes).toByteArray();
             return ByteBuffer.allocate(2 + Long.BYTES + attr.length)
                     .put(Keys.VERSION_2)
-                    .put((byte) (inode.inline ? FLAG_INLINE : 0))
+                    .put((byte) ((inode.inline ? FLAG_INLINE : 0) | (inode.linkable ? FLAG_LINKABLE : 0)))
                     .putLong(inode.parent == null ? 0 : inode.parent.value())
                     .put(attr)
                     .array();
@@ -49,7 +54,7 @@ public record Inode(Attributes attributes, InodeId parent, boolean inline) {
                 throw new IllegalStateException("inode value of " + bytes.length + " bytes is truncated");
             }
             int flags = header == 2 ? bytes[1] & 0xFF : 0;
-            if ((flags & ~FLAG_INLINE) != 0) {
+            if ((flags & ~(FLAG_INLINE | FLAG_LINKABLE)) != 0) {
                 // Rewriting such an inode would silently drop flags this code does not know.
                 throw new IllegalStateException("inode has unknown flags " + Integer.toBinaryString(flags));
             }
@@ -58,7 +63,7 @@ public record Inode(Attributes attributes, InodeId parent, boolean inline) {
             try {
                 AttrMsg msg = AttrMsg.parseFrom(ByteBuffer.wrap(bytes, offset, bytes.length - offset));
                 return new Inode(Protos.fromMsg(msg), parent == 0 ? null : new InodeId(parent),
-                        (flags & FLAG_INLINE) != 0);
+                        (flags & FLAG_INLINE) != 0, (flags & FLAG_LINKABLE) != 0);
             } catch (InvalidProtocolBufferException e) {
                 throw new IllegalStateException("corrupt inode attributes", e);
             }
@@ -72,6 +77,14 @@ public record Inode(Attributes attributes, InodeId parent, boolean inline) {
         if (inline && !attributes.isRegular()) {
             throw new IllegalArgumentException("only regular files are stored inline: " + attributes);
         }
+        if (linkable && attributes.nlink() != 0) {
+            throw new IllegalArgumentException("only a file without links can be linkable: " + attributes);
+        }
+    }
+
+    /** An inode that has or had a name. */
+    public Inode(Attributes attributes, InodeId parent, boolean inline) {
+        this(attributes, parent, inline, false);
     }
 
     /** An inode whose bytes, if any, live in chunks. */
@@ -120,6 +133,7 @@ public record Inode(Attributes attributes, InodeId parent, boolean inline) {
         return this;
     }
 
+    /** This inode with {@code nlink} links; one that gets a link is no longer linkable. */
     public Inode withNlink(int nlink) {
         Attributes a = attributes;
         return with(a.mode(), a.uid(), a.gid(), nlink, a.sizeBytes(), a.atimeNanos(), a.mtimeNanos(), a.ctimeNanos());
@@ -147,7 +161,7 @@ public record Inode(Attributes attributes, InodeId parent, boolean inline) {
         Attributes a = attributes;
         return new Inode(new Attributes(a.inode(), a.type(), a.mode(), a.uid(), a.gid(), a.nlink(), a.sizeBytes(),
                 a.atimeNanos(), a.mtimeNanos(), a.ctimeNanos(), a.rdev(), a.layout(), a.symlinkTarget(), writtenBytes),
-                parent, inline);
+                parent, inline, linkable);
     }
 
     public Inode withAtime(long atimeNanos) {
@@ -171,12 +185,12 @@ public record Inode(Attributes attributes, InodeId parent, boolean inline) {
     }
 
     public Inode withParent(InodeId newParent) {
-        return new Inode(attributes, newParent, inline);
+        return new Inode(attributes, newParent, inline, linkable);
     }
 
     /** This inode with its bytes inline ({@code true}) or in chunks. */
     public Inode withInline(boolean isInline) {
-        return new Inode(attributes, parent, isInline);
+        return new Inode(attributes, parent, isInline, linkable);
     }
 
     /** This regular file placed by {@code layout} from now on. */
@@ -184,12 +198,12 @@ public record Inode(Attributes attributes, InodeId parent, boolean inline) {
         Attributes a = attributes;
         return new Inode(new Attributes(a.inode(), a.type(), a.mode(), a.uid(), a.gid(), a.nlink(), a.sizeBytes(),
                 a.atimeNanos(), a.mtimeNanos(), a.ctimeNanos(), a.rdev(), layout, a.symlinkTarget(), a.writtenBytes()),
-                parent, inline);
+                parent, inline, linkable);
     }
 
     private Inode with(int mode, int uid, int gid, int nlink, long size, long atime, long mtime, long ctime) {
         Attributes a = attributes;
         return new Inode(new Attributes(a.inode(), a.type(), mode & 07777, uid, gid, nlink, size, atime, mtime, ctime,
-                a.rdev(), a.layout(), a.symlinkTarget(), a.writtenBytes()), parent, inline);
+                a.rdev(), a.layout(), a.symlinkTarget(), a.writtenBytes()), parent, inline, linkable && nlink == 0);
     }
 }

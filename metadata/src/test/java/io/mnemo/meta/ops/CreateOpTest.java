@@ -15,6 +15,7 @@ import io.mnemo.core.proto.AttrMsg;
 import io.mnemo.core.proto.CreateReq;
 import io.mnemo.core.proto.MetaCommand;
 import io.mnemo.core.proto.MetaResponse;
+import io.mnemo.core.proto.Protos;
 import io.mnemo.meta.store.Schema;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -230,5 +231,37 @@ class CreateOpTest {
         assertErrno(Errno.ENAMETOOLONG, ns.tryCreate(CreateReq.newBuilder().setParent(ROOT).setName(bytes("long"))
                 .setType(FileType.SYMLINK.ordinal()).setSymlinkTarget("t".repeat(4096))));
         assertErrno(Errno.ENOENT, ns.lookup(ROOT, "long"));
+    }
+
+    private MetaResponse tmpfile(Fixture who, long dir, boolean exclusive) {
+        return who.tryCreate(CreateReq.newBuilder().setParent(dir).setType(FileType.REGULAR.ordinal()).setMode(0600)
+                .setTmpfile(true).setExclusive(exclusive));
+    }
+
+    @Test
+    void tmpfile_isAnOrphanWithoutAName_andLeavesTheDirectoryAlone() throws Exception {
+        AttrMsg d = ns.mkdir(ROOT, "d");
+        long inodes = ns.store.get(Schema.INODE_COUNT).orElseThrow();
+        AttrMsg t = ok(tmpfile(ns, d.getInode(), false));
+        assertEquals(0, t.getNlink());
+        assertEquals(0600, t.getMode());
+        assertEquals(1000, t.getUid());
+        InodeId id = new InodeId(t.getInode());
+        assertTrue(ns.store.get(Schema.INODE, id).orElseThrow().linkable());
+        assertEquals(Protos.fromMsg(Fixture.LAYOUT), ns.store.get(Schema.ORPHAN, id).orElseThrow());
+        assertEquals(d, ns.attr(d.getInode()), "no entry, no new mtime");
+        assertEquals(inodes + 1, ns.store.get(Schema.INODE_COUNT).orElseThrow());
+        assertFalse(ns.store.get(Schema.INODE, new InodeId(ok(tmpfile(ns, d.getInode(), true)).getInode()))
+                .orElseThrow().linkable(), "O_EXCL");
+    }
+
+    @Test
+    void tmpfile_needsWriteAndSearchPermission_andADirectory() {
+        AttrMsg d = ns.mkdir(ROOT, "d");
+        assertErrno(Errno.EACCES, tmpfile(ns.as(Fixture.BOB), d.getInode(), false));
+        AttrMsg f = ns.file(ROOT, "f");
+        assertErrno(Errno.ENOTDIR, tmpfile(ns, f.getInode(), false));
+        assertErrno(Errno.EINVAL, ns.tryCreate(CreateReq.newBuilder().setParent(d.getInode())
+                .setType(FileType.DIRECTORY.ordinal()).setMode(0700).setTmpfile(true)));
     }
 }

@@ -4,12 +4,17 @@ import static io.mnemo.meta.ops.Fixture.ROOT;
 import static io.mnemo.meta.ops.Fixture.assertErrno;
 import static io.mnemo.meta.ops.Fixture.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.model.FileType;
+import io.mnemo.core.model.InodeId;
 import io.mnemo.core.proto.AttrMsg;
+import io.mnemo.core.proto.CreateReq;
 import io.mnemo.core.proto.DirEntryMsg;
 import io.mnemo.core.proto.ReaddirReq;
+import io.mnemo.meta.store.Schema;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -90,5 +95,27 @@ class LinkOpTest {
         AttrMsg d = ns.mkdir(ROOT, "d");
         assertErrno(Errno.EPERM, ns.as(Fixture.SUPERUSER).link(d.getInode(), ROOT, "again"));
         assertErrno(Errno.EACCES, ns.as(Fixture.BOB).link(d.getInode(), ROOT, "again"));
+    }
+
+    @Test
+    void link_givesALinkableTmpfileItsFirstName_andItStopsBeingAnOrphan() throws Exception {
+        AttrMsg t = ok(ns.tryCreate(CreateReq.newBuilder().setParent(ROOT).setType(FileType.REGULAR.ordinal())
+                .setMode(0600).setTmpfile(true)));
+        AttrMsg linked = ok(ns.link(t.getInode(), ROOT, "named"));
+        assertEquals(1, linked.getNlink());
+        InodeId id = new InodeId(t.getInode());
+        assertTrue(ns.store.get(Schema.ORPHAN, id).isEmpty());
+        assertFalse(ns.store.get(Schema.INODE, id).orElseThrow().linkable());
+        assertEquals(t.getInode(), ok(ns.lookup(ROOT, "named")).getInode());
+
+        ok(ns.unlink(ROOT, "named"));
+        assertErrno(Errno.ENOENT, ns.link(t.getInode(), ROOT, "again"));
+    }
+
+    @Test
+    void link_ofAnExclusiveTmpfile_isEnoent() {
+        AttrMsg t = ok(ns.tryCreate(CreateReq.newBuilder().setParent(ROOT).setType(FileType.REGULAR.ordinal())
+                .setMode(0600).setTmpfile(true).setExclusive(true)));
+        assertErrno(Errno.ENOENT, ns.link(t.getInode(), ROOT, "named"));
     }
 }

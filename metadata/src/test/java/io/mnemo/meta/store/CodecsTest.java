@@ -2,6 +2,7 @@ package io.mnemo.meta.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,7 +71,7 @@ class CodecsTest {
         bytes[0] = 3;
         assertThrows(IllegalStateException.class, () -> Inode.CODEC.decode(bytes));
         byte[] flagged = Inode.CODEC.encode(new Inode(FILE, null));
-        flagged[1] = 2;
+        flagged[1] = 4;
         assertThrows(IllegalStateException.class, () -> Inode.CODEC.decode(flagged));
         assertThrows(IllegalStateException.class, () -> Inode.CODEC.decode(HEX.parseHex("02" + "00" + "0000")));
     }
@@ -84,6 +85,17 @@ class CodecsTest {
                 inline.withLayout(new Layout(1 << 16, 1, List.of(3))).attributes().layout());
         assertTrue(inline.withLayout(new Layout(1 << 16, 1, List.of(3))).inline());
         assertEquals(new Inode(FILE, null), inline.withInline(false));
+    }
+
+    @Test
+    void inode_linkableTmpfile_hasFlagBit1_untilItGetsALink() {
+        Inode tmp = new Inode(new Inode(FILE, null).withNlink(0).attributes(), null, true, true);
+        byte[] bytes = Inode.CODEC.encode(tmp);
+        assertEquals(0b11, bytes[1]);
+        assertEquals(tmp, Inode.CODEC.decode(bytes));
+        assertTrue(tmp.withSize(5).withCtime(8).withInline(false).linkable());
+        assertFalse(tmp.withNlink(1).linkable());
+        assertThrows(IllegalArgumentException.class, () -> new Inode(FILE, null, false, true), "it has a link");
     }
 
     @Test

@@ -192,6 +192,12 @@ final class ClientOps implements PosixOps {
     }
 
     @Override
+    public void linkFd(int fd, String newPath) throws FsException {
+        Parent p = parent(newPath);
+        client.link(fd(fd).handle().inode(), p.dir().inode(), p.name(), caller);
+    }
+
+    @Override
     public void symlink(String target, String linkPath) throws FsException {
         Parent p = parent(linkPath);
         client.symlink(p.dir().inode(), p.name(), target, caller);
@@ -320,6 +326,9 @@ final class ClientOps implements PosixOps {
 
     @Override
     public int open(String path, int flags, int mode) throws FsException {
+        if ((flags & O_TMPFILE) == O_TMPFILE) {
+            return openTmpfile(path, flags, mode);
+        }
         Parent p = parent(path);
         Attributes existing;
         try {
@@ -355,6 +364,18 @@ final class ClientOps implements PosixOps {
         }
         int fd = nextFd.getAndIncrement();
         fds.put(fd, new OpenFd(handle, flags, new long[1]));
+        return fd;
+    }
+
+    /** As the kernel's {@code do_tmpfile}: EINVAL unless open for writing; the directory's checks are Mnemo's. */
+    private int openTmpfile(String path, int flags, int mode) throws FsException {
+        if ((flags & O_ACCMODE) == O_RDONLY) {
+            throw new FsException(Errno.EINVAL, "O_TMPFILE needs O_WRONLY or O_RDWR");
+        }
+        int fileFlags = flags & ~(O_TMPFILE | VFS_FLAGS);
+        FileHandle handle = client.createTmpfile(walk(path, true).inode(), mode, fileFlags, (flags & O_EXCL) == 0, caller);
+        int fd = nextFd.getAndIncrement();
+        fds.put(fd, new OpenFd(handle, fileFlags, new long[1]));
         return fd;
     }
 

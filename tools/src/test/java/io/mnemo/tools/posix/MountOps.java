@@ -54,6 +54,7 @@ final class MountOps implements PosixOps {
         @SaveError int unlink(String path);
         @SaveError int rename(String from, String to);
         @SaveError int link(String existing, String newPath);
+        @SaveError int linkat(int oldDirFd, String oldPath, int newDirFd, String newPath, int flags);
         @SaveError int symlink(String target, String linkPath);
         @SaveError @ssize_t long readlink(String path, @Out byte[] buf, @size_t long size);
         @SaveError int mkfifo(String path, int mode);
@@ -79,6 +80,7 @@ final class MountOps implements PosixOps {
     private static final jnr.ffi.Runtime RUNTIME = jnr.ffi.Runtime.getRuntime(LIBC);
     private static final POSIX POSIX = POSIXFactory.getNativePOSIX();
     private static final int AT_FDCWD = -100;
+    private static final int AT_SYMLINK_FOLLOW = 0x400;
     private static final long UTIME_NOW = (1L << 30) - 1;
     private static final long UTIME_OMIT = (1L << 30) - 2;
     private static final int POSIX_FADV_DONTNEED = 4;
@@ -287,6 +289,13 @@ final class MountOps implements PosixOps {
     @Override
     public void link(String existing, String newPath) throws FsException {
         as(() -> check(LIBC.link(real(existing), real(newPath)), "link", existing + " -> " + newPath));
+    }
+
+    @Override
+    public void linkFd(int fd, String newPath) throws FsException {
+        String magic = "/proc/self/fd/" + fd;
+        as(() -> check(LIBC.linkat(AT_FDCWD, magic, AT_FDCWD, real(newPath), AT_SYMLINK_FOLLOW), "linkat",
+                magic + " -> " + newPath));
     }
 
     @Override

@@ -8,6 +8,7 @@ import static io.mnemo.tools.posix.PosixOps.O_CREAT;
 import static io.mnemo.tools.posix.PosixOps.O_EXCL;
 import static io.mnemo.tools.posix.PosixOps.O_RDONLY;
 import static io.mnemo.tools.posix.PosixOps.O_RDWR;
+import static io.mnemo.tools.posix.PosixOps.O_TMPFILE;
 import static io.mnemo.tools.posix.PosixOps.O_TRUNC;
 import static io.mnemo.tools.posix.PosixOps.O_WRONLY;
 import static io.mnemo.tools.posix.PosixOps.R_OK;
@@ -1549,6 +1550,84 @@ abstract class PosixConformance {
         ops().close(fd);
         awaitChunksDeleted(ino);
         awaitInodesUsed(before.inodesUsed());
+    }
+
+    // ================================================================== O_TMPFILE
+
+    @Test
+    void tmpfile_hasNoName_andIsGoneWithItsDataAtItsLastClose() throws Exception {
+        awaitChunkCollection(); // files earlier tests unlinked are gone, and stop changing the count
+        FsStat before = ops().statfs();
+        long dirMtime = ops().stat(base()).mtimeNanos();
+        byte[] data = random(CHUNK + 1, 14);
+        int fd = ops().open(base(), O_TMPFILE | O_RDWR, 0640);
+        ops().pwrite(fd, 0, data);
+        ops().fsync(fd);
+        Stat s = ops().fstat(fd);
+        assertEquals(FileType.REGULAR, s.type());
+        assertEquals(0640, s.mode());
+        assertEquals(0, s.nlink());
+        assertEquals(data.length, s.size());
+        assertEquals(List.of(), ops().readdir(base()));
+        assertEquals(dirMtime, ops().stat(base()).mtimeNanos(), "no entry was made");
+        assertEquals(before.inodesUsed() + 1, ops().statfs().inodesUsed());
+        awaitChunkCollection();
+        ops().dropCachedPages(fd);
+        assertArrayEquals(data, ops().pread(fd, 0, data.length), "kept while open");
+        ops().close(fd);
+        awaitChunksDeleted(s.ino());
+        awaitInodesUsed(before.inodesUsed());
+    }
+
+    @Test
+    void tmpfile_linkedThroughItsDescriptor_keepsItsDataUnderTheName() throws Exception {
+        for (int size : new int[] {1000, CHUNK + 5000}) { // inline, and in chunks
+            byte[] data = random(size, size);
+            int fd = ops().open(base(), O_TMPFILE | O_WRONLY, 0600);
+            ops().pwrite(fd, 0, data);
+            ops().linkFd(fd, p("named"));
+            Stat linked = ops().stat(p("named"));
+            assertEquals(1, linked.nlink());
+            assertEquals(ops().fstat(fd).ino(), linked.ino());
+            byte[] more = utf8("and after the link");
+            ops().pwrite(fd, size, more);
+            ops().close(fd);
+            awaitChunkCollection();
+            byte[] expected = Arrays.copyOf(data, size + more.length);
+            System.arraycopy(more, 0, expected, size, more.length);
+            assertArrayEquals(expected, readFile(p("named")), size + " bytes");
+            assertEquals(List.of("named"), ops().readdir(base()));
+            ops().unlink(p("named"));
+        }
+    }
+
+    @Test
+    void tmpfile_withOExcl_orUnlinkedAfterItsLink_cannotBeLinked() throws Exception {
+        int fd = ops().open(base(), O_TMPFILE | O_RDWR | O_EXCL, 0600);
+        assertErrno(Errno.ENOENT, () -> ops().linkFd(fd, p("never")));
+        ops().close(fd);
+
+        int again = ops().open(base(), O_TMPFILE | O_RDWR, 0600);
+        ops().linkFd(again, p("once"));
+        ops().unlink(p("once"));
+        // Unlinked after its link, it is like any other unlinked file.
+        assertErrno(Errno.ENOENT, () -> ops().linkFd(again, p("twice")));
+        ops().close(again);
+        assertEquals(List.of(), ops().readdir(base()));
+    }
+
+    @Test
+    void tmpfile_errors() throws Exception {
+        writeFile(p("file"), "x");
+        assertErrno(Errno.ENOTDIR, () -> ops().open(p("file"), O_TMPFILE | O_RDWR, 0600));
+        assertErrno(Errno.ENOENT, () -> ops().open(p("missing"), O_TMPFILE | O_RDWR, 0600));
+        assertErrno(Errno.EINVAL, () -> ops().open(base(), O_TMPFILE | O_RDONLY, 0600)); // needs write access
+        ops().mkdir(p("ro"), 0755);
+        assertErrno(Errno.EACCES, () -> user().open(p("ro"), O_TMPFILE | O_RDWR, 0600)); // no write permission
+        ops().chmod(p("ro"), 0777);
+        int fd = user().open(p("ro"), O_TMPFILE | O_RDWR, 0600);
+        assertEquals(USER, user().fstat(fd).uid());
+        user().close(fd);
     }
 
     // ================================================================== statfs, mknod, readdir

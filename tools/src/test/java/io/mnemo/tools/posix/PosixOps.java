@@ -21,6 +21,8 @@ interface PosixOps {
     int O_EXCL = 0200;
     int O_TRUNC = 01000;
     int O_APPEND = 02000;
+    /** {@code __O_TMPFILE | O_DIRECTORY}: the path names a directory, the file gets no name. */
+    int O_TMPFILE = 020200000;
 
     int F_OK = 0;
     int X_OK = 1;
@@ -58,6 +60,9 @@ interface PosixOps {
     void rename(String from, String to) throws FsException;
 
     void link(String existing, String newPath) throws FsException;
+
+    /** linkat(2) of an open file ({@code /proc/self/fd/N} followed): how an {@code O_TMPFILE} file gets a name. */
+    void linkFd(int fd, String newPath) throws FsException;
 
     void symlink(String target, String linkPath) throws FsException;
 
