@@ -21,7 +21,10 @@ import java.util.SplittableRandom;
 /**
  * The data benchmark: in a fresh directory under the target, writes one large file sequentially
  * in 1 MiB blocks and fsyncs it, reads it back sequentially, reads random aligned 4 KiB pages of
- * it, then writes many small files and reads them back with 1 thread, then with more. Caches are
+ * it, then writes many small files and reads them back with 1 thread, then with more: each of
+ * those reads takes its own set of files, never read before, because a file system may keep
+ * what it has read where dropping the kernel's caches does not reach (Mnemo's metadata service
+ * maps its table files, and mapped pages survive {@code drop_caches}). Caches are
  * dropped before every read phase (when this process may), and every byte read is checked
  * against what was written ({@link DataPattern}), so a wrong answer stops the run instead of
  * being timed. The directory is removed at the end, also when a phase fails.
@@ -43,7 +46,7 @@ public final class IoBench {
      *
      * @param fileBytes the large file's size, at least one page
      * @param randomReads how many random 4 KiB reads of the large file
-     * @param smallFiles how many small files
+     * @param smallFiles how many small files each small-file read phase reads (a set of its own)
      * @param smallFileBytes each small file's size
      * @param readThreads the small files are read once with each of these thread counts
      * @param seed for the data and the random offsets
@@ -60,9 +63,14 @@ public final class IoBench {
             readThreads = List.copyOf(readThreads);
         }
 
+        /** Small files written: one set for each read phase. */
+        public int smallFilesWritten() {
+            return Math.multiplyExact(smallFiles, readThreads.size());
+        }
+
         /** What the run writes at most: the large file and the small files. */
         public long totalBytes() {
-            return fileBytes + (long) smallFiles * smallFileBytes;
+            return fileBytes + (long) smallFilesWritten() * smallFileBytes;
         }
     }
 
@@ -95,8 +103,8 @@ public final class IoBench {
             phases.add(randomReads(file, caches.drop()));
             Files.createDirectory(small);
             phases.add(smallWrites(small));
-            for (int threads : settings.readThreads()) {
-                phases.add(smallReads(small, threads, caches.drop()));
+            for (int set = 0; set < settings.readThreads().size(); set++) {
+                phases.add(smallReads(small, set, caches.drop()));
             }
             return new Result(dir, settings, phases);
         } finally {
@@ -207,7 +215,7 @@ public final class IoBench {
 
     private IoPhaseResult smallWrites(Path small) throws IOException, InterruptedException {
         int size = settings.smallFileBytes();
-        PhaseResult timing = PhaseRunner.run("small-write", settings.smallFiles(), 1, "files",
+        PhaseResult timing = PhaseRunner.run("small-write", settings.smallFilesWritten(), 1, "files",
                 i -> small.resolve(MetaBench.fileName(i)), () -> {
                     ByteBuffer data = ByteBuffer.allocateDirect(size);
                     pattern.fill(data, 1, 0);
@@ -222,19 +230,24 @@ public final class IoBench {
                         }
                     };
                 }, progress);
-        return new IoPhaseResult(timing, (long) settings.smallFiles() * size, "files", smallDetail(timing, 1), null);
+        return new IoPhaseResult(timing, (long) settings.smallFilesWritten() * size, "files",
+                smallDetail(settings.smallFilesWritten(), timing, 1), null);
     }
 
-    private IoPhaseResult smallReads(Path small, int threads, CacheState cache)
+    /** Reads set {@code set} of the small files (the files from {@code set * smallFiles} on). */
+    private IoPhaseResult smallReads(Path small, int set, CacheState cache)
             throws IOException, InterruptedException {
         int size = settings.smallFileBytes();
+        int threads = settings.readThreads().get(set);
+        int first = set * settings.smallFiles();
         PhaseResult timing = PhaseRunner.run("small-read-" + threads + "t", settings.smallFiles(), threads, "files",
-                i -> small.resolve(MetaBench.fileName(i)), () -> {
+                n -> small.resolve(MetaBench.fileName(first + n)), () -> {
                     // One byte more than the file should hold, to see the end of the file where it should be.
                     ByteBuffer data = ByteBuffer.allocateDirect(size + 1);
                     ByteBuffer expected = ByteBuffer.allocateDirect(size);
                     pattern.fill(expected, 1, 0);
-                    return i -> {
+                    return n -> {
+                        int i = first + n;
                         data.clear();
                         try (FileChannel channel = FileChannel.open(small.resolve(MetaBench.fileName(i)), READ)) {
                             while (data.hasRemaining() && channel.read(data) >= 0) {
@@ -251,12 +264,12 @@ public final class IoBench {
                         DataPattern.check(data, expected, 0);
                     };
                 }, progress);
-        return new IoPhaseResult(timing, (long) settings.smallFiles() * size, "files", smallDetail(timing, threads),
-                cache);
+        return new IoPhaseResult(timing, (long) settings.smallFiles() * size, "files",
+                smallDetail(settings.smallFiles(), timing, threads), cache);
     }
 
-    private String smallDetail(PhaseResult timing, int threads) {
-        return String.format("%d files of %s, %d thread%s, %.2f s", settings.smallFiles(),
+    private String smallDetail(int files, PhaseResult timing, int threads) {
+        return String.format("%d files of %s, %d thread%s, %.2f s", files,
                 BenchReport.bytes(settings.smallFileBytes()), threads, threads == 1 ? "" : "s",
                 timing.elapsedNanos() / 1e9);
     }
@@ -270,7 +283,7 @@ public final class IoBench {
         progress.println("removing " + dir);
         removeQuietly(file);
         if (Files.isDirectory(small)) {
-            for (int i = 0; i < settings.smallFiles(); i++) {
+            for (int i = 0; i < settings.smallFilesWritten(); i++) {
                 removeQuietly(small.resolve(MetaBench.fileName(i)));
             }
             removeQuietly(small);

@@ -83,8 +83,10 @@ public final class BenchCommand {
                     "  seq-read       read it back in 1 MiB blocks",
                     "  rand-read      --reads reads of 4 KiB at random 4 KiB-aligned offsets in it",
                     "                 (seeded by --seed), one at a time",
-                    "  small-write    write --small-files files of --small-size each, one thread",
-                    "  small-read-Nt  read them all back with N threads, once for each N in --threads",
+                    "  small-write    write --small-files files of --small-size each for every N",
+                    "                 in --threads, one thread",
+                    "  small-read-Nt  read --small-files of them with N threads, once for each N;",
+                    "                 each phase reads files no phase has read before",
                     "Each phase prints MB/s (10^6 bytes a second), operations a second, and the",
                     "p50 and p99 latency of one operation: a 1 MiB write or read call, a 4 KiB",
                     "read, or a whole small file (create, write, close / open, read, close).",
@@ -117,7 +119,7 @@ public final class BenchCommand {
         int reads;
 
         @Option(names = "--small-files", defaultValue = "20000", paramLabel = "N",
-                description = "How many small files (default: ${DEFAULT-VALUE}).")
+                description = "How many small files each read phase reads (default: ${DEFAULT-VALUE}).")
         int smallFiles;
 
         @Option(names = "--small-size", defaultValue = "64K", paramLabel = "SIZE", converter = ByteSizeConverter.class,
@@ -169,6 +171,10 @@ public final class BenchCommand {
                 if (t < 1 || t > MAX_THREADS) {
                     throw usage("--threads: each must be between 1 and " + MAX_THREADS + ", got " + t);
                 }
+            }
+            if ((long) smallFiles * threads.size() > MAX_COUNT) {
+                throw usage("--small-files times the number of --threads (a set of files for each) must be at most "
+                        + MAX_COUNT);
             }
             return new IoBench.Settings(sizeBytes, reads, smallFiles, (int) smallFileBytes, threads, seed);
         }
