@@ -51,9 +51,12 @@ import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
@@ -93,6 +96,8 @@ public final class MnemoClient implements Closeable {
     private static final int S_IXGRP = 00010;
     private static final long SESSION_RENEWAL_MILLIS = 1000;
     private static final long ATIME_DELAY_MILLIS = 10;
+    /** Atime updates sent in one request, at most (8 bytes each). */
+    private static final int ATIMES_PER_REQUEST = 1024;
     /** A computed attribute: reading it scrubs the file's chunks (see {@link #getxattr}). */
     public static final String VERIFY_XATTR = "user.mnemo.verify";
 
@@ -782,12 +787,27 @@ public final class MnemoClient implements Closeable {
         }
     }
 
+    /** Sends the atimes due, many files to a request (one metadata command for all of them). */
     private void sendAtimes() {
         atimesScheduled.set(false);
+        Set<Long> batch = new LinkedHashSet<>();
         for (Long inode; (inode = atimesDue.poll()) != null; ) {
-            meta.callAsync(request(Caller.ROOT).setSetattr(SetattrReq.newBuilder()
-                    .setInode(inode).setReadAccess(true)).build());
+            batch.add(inode);
+            if (batch.size() == ATIMES_PER_REQUEST) {
+                sendAtimeBatch(batch);
+            }
         }
+        if (!batch.isEmpty()) {
+            sendAtimeBatch(batch);
+        }
+    }
+
+    private void sendAtimeBatch(Set<Long> inodes) {
+        Iterator<Long> each = inodes.iterator();
+        SetattrReq.Builder read = SetattrReq.newBuilder().setInode(each.next()).setReadAccess(true);
+        each.forEachRemaining(read::addAlsoRead);
+        meta.callAsync(request(Caller.ROOT).setSetattr(read).build());
+        inodes.clear();
     }
 
     /** The write bound is reached: every open file sends what it buffers, so that room comes back. */

@@ -2,6 +2,7 @@ package io.mnemo.meta.ops;
 
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
+import io.mnemo.core.model.InodeId;
 import io.mnemo.core.proto.MetaCommand;
 import io.mnemo.core.proto.MetaResponse;
 import io.mnemo.core.proto.SetattrReq;
@@ -12,7 +13,8 @@ import io.mnemo.meta.store.Txn;
 /**
  * chmod, chown, truncate and utimens: changes the attributes whose {@code has_*} flag is set.
  * {@code *_now} means the command's time. Any change sets ctime, but for {@code read_access}
- * (a read's atime update, which changes atime alone); a size change (truncate) also
+ * (a read's atime update, which changes atime alone, of {@code also_read} files too); a size
+ * change (truncate) also
  * sets mtime. Only the recorded size changes here: cutting the chunks on the data nodes is the
  * client's business. A file stored inline stays inline: its contents are cut, or extended with
  * zeros, here; a size beyond the inline threshold is EFBIG and changes nothing (the client
@@ -57,6 +59,12 @@ public final class SetattrOp {
         if (req.getReadAccess()) {
             Inode read = inode.withAtime(now);
             txn.put(Schema.INODE, read.id(), read);
+            for (long other : req.getAlsoReadList()) {
+                if (other > 0) {
+                    txn.get(Schema.INODE, new InodeId(other))
+                            .ifPresent(i -> txn.put(Schema.INODE, i.id(), i.withAtime(now)));
+                }
+            }
             return Replies.attr(read);
         }
         if (req.getKillSuidgid()) {

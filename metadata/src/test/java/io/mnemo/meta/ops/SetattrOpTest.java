@@ -112,6 +112,18 @@ class SetattrOpTest {
     }
 
     @Test
+    void readAccess_ofManyFiles_isOneCommand_skippingThoseGone() throws Exception {
+        AttrMsg g = ns.file(ROOT, "g");
+        AttrMsg gBefore = ns.attr(g.getInode());
+        long missing = g.getInode() + 1000;
+        ok(ns.as(BOB).setattr(req().setReadAccess(true).addAlsoRead(g.getInode()).addAlsoRead(missing)));
+        long t = ns.now();
+        assertEquals(t, ns.attr(f.getInode()).getAtimeNs());
+        assertEquals(gBefore.toBuilder().setAtimeNs(t).build(), ns.attr(g.getInode()), "atime alone");
+        assertErrno(Errno.ENOENT, ns.getattr(missing));
+    }
+
+    @Test
     void setattr_withNothingSet_changesNothing() throws Exception {
         assertEquals(f, ok(ns.setattr(req())));
         assertEquals(f, ns.attr(f.getInode()));
