@@ -14,12 +14,11 @@ import io.mnemo.meta.store.Txn;
  * chmod, chown, truncate and utimens: changes the attributes whose {@code has_*} flag is set.
  * {@code *_now} means the command's time. Any change sets ctime, but for {@code read_access}
  * (a read's atime update, which changes atime alone, of {@code also_read} files too); a size
- * change (truncate) also
- * sets mtime. Only the recorded size changes here: cutting the chunks on the data nodes is the
- * client's business. A file stored inline stays inline: its contents are cut, or extended with
- * zeros, here; a size beyond the inline threshold is EFBIG and changes nothing (the client
- * moves the file to chunks first, then truncates). A deleted inode that is still open (nlink 0)
- * can be changed too.
+ * change (truncate) also sets mtime. Only the recorded size changes here: cutting the chunks
+ * on the data nodes is the client's business. A file stored inline stays inline: its contents
+ * are cut, or extended with zeros, here; a size beyond the inline threshold is EFBIG and
+ * changes nothing (the client moves the file to chunks first, then truncates). A deleted inode
+ * that is still open (nlink 0) can be changed too.
  *
  * <p>Who may do what, as Linux's {@code vfs_truncate}, {@code setattr_prepare} and
  * {@code notify_change} decide (root may do everything; the checks run in this order):
