@@ -25,9 +25,10 @@ import picocli.CommandLine.Parameters;
 /** {@code mnemo fsck}: checks a tree inside a mount, and with {@code --data} scrubs its chunks. */
 @Command(name = "fsck", mixinStandardHelpOptions = true,
         description = {"Check a tree inside a Mnemo mount.",
-                "Checks that every entry names a live inode and that link counts add up (directories always;",
-                "files when PATH is the mount's root, where every name is seen). With --data, also reads",
-                "every chunk of every file and checks it against its CRC32C checksums.",
+                "Checks that every entry names a live inode and that link counts add up",
+                "(directories always; files when PATH is the mount's root, where every name",
+                "is seen). With --data, also reads every chunk of every file and checks it",
+                "against its CRC32C checksums.",
                 "Exits 0 when nothing is wrong, 1 when something is."})
 public final class FsckCommand implements Callable<Integer> {
     private static final String VERIFY = MnemoClient.VERIFY_XATTR.substring("user.".length());

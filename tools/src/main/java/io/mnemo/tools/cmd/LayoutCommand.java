@@ -23,9 +23,9 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "layout", mixinStandardHelpOptions = true,
         description = {"Show or set how files are striped over the data nodes.",
-                "A directory's layout is inherited by the files and directories created under it;",
-                "a file's layout is fixed once it has data. The same is readable and writable as the",
-                "extended attribute user.mnemo.layout (getfattr/setfattr)."},
+                "A directory's layout is inherited by the files and directories created",
+                "under it; a file's layout is fixed once it has data. The same is readable",
+                "and writable as the extended attribute user.mnemo.layout (getfattr/setfattr)."},
         subcommands = {LayoutCommand.Get.class, LayoutCommand.Set.class})
 public final class LayoutCommand {
     static final String XATTR = "mnemo.layout"; // user.mnemo.layout without the namespace Java adds

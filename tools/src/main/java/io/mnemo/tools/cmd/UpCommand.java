@@ -19,8 +19,9 @@ import picocli.CommandLine.Option;
 @Command(name = "up", mixinStandardHelpOptions = true,
         description = {"Start Mnemo here: metadata server, data nodes and a mount.",
                 "Runs a metadata server, data nodes and a FUSE mount in one process.",
-                "Prints 'Mnemo mounted at PATH' once the mount answers, then stays in the foreground;",
-                "Ctrl-C or SIGTERM unmounts and exits. Started again on the same --dir, every file is still there."})
+                "Prints 'Mnemo mounted at PATH' once the mount answers, then stays in the",
+                "foreground; Ctrl-C or SIGTERM unmounts and exits. Started again on the same",
+                "--dir, every file is still there."})
 public final class UpCommand implements Callable<Integer> {
     @Option(names = "--dir", defaultValue = "mnemo-data", paramLabel = "DIR",
             description = "Where all state lives (default: ./${DEFAULT-VALUE}).")
