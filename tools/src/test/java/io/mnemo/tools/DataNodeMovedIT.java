@@ -24,7 +24,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * A data node that goes away: one that comes back at another address is found by a mount that
  * was up all along, and the writes that could not reach it leave no length of zeros behind. While
- * it is away, reads and writes of its chunks fail with EIO.
+ * it is away, reads and writes of its chunks fail with EIO, and once its lease has run out new
+ * files are placed on the other nodes.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DataNodeMovedIT {
@@ -82,6 +83,20 @@ class DataNodeMovedIT {
         }, s -> s < data.length);
         assertArrayEquals(Arrays.copyOf(data, (int) size), Files.readAllBytes(file),
                 "every byte the file has is a byte written, none a zero where a write failed");
+    }
+
+    @Test
+    @Order(3)
+    void newFiles_leaveOutADataNodeWhoseLeaseRanOut() throws Exception {
+        int down = cluster.cluster().dataNodes().get(2).nodeId(); // closed by the test before
+        await("the node's lease to run out").atMost(Duration.ofSeconds(30)).until(() -> cluster.client().dataNodes()
+                .stream().anyMatch(n -> n.nodeId() == down && !n.alive()));
+        Path file = cluster.mountPoint().resolve("after.bin");
+        byte[] data = new byte[20 * 1024 * 1024];
+        new Random(9).nextBytes(data);
+        Files.write(file, data);
+        Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "3");
+        assertArrayEquals(data, Files.readAllBytes(file), "striped over the nodes still up");
     }
 
     private static void assertInputOutputError(IOException e) {

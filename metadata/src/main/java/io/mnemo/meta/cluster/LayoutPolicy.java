@@ -32,7 +32,7 @@ public final class LayoutPolicy {
     private final int stripeCount;
     private volatile ChainList cached = new ChainList(-1, List.of());
 
-    private record ChainList(long version, List<Integer> chainIds) {}
+    private record ChainList(long version, List<ChainRecord> chains) {}
 
     public LayoutPolicy(ReadView store, NodeRegistry registry, int chunkSizeBytes, int stripeCount) {
         this.store = store;
@@ -41,9 +41,22 @@ public final class LayoutPolicy {
         this.stripeCount = stripeCount;
     }
 
-    /** The default layout of new regular file {@code inode}. */
+    /**
+     * The default layout of new regular file {@code inode}, over the chains whose nodes are all
+     * alive: a node that stopped renewing its lease gets no new files (chains have one node
+     * until replication comes, so a file on it could not be written). If no chain is alive (a
+     * leader just started, before the first heartbeats), over all of them, as before.
+     */
     public Optional<Layout> choose(InodeId inode) {
-        return place(chunkSizeBytes, stripeCount, chainIds(), inode);
+        List<ChainRecord> chains = chains();
+        List<Integer> alive = new ArrayList<>(chains.size());
+        for (ChainRecord chain : chains) {
+            if (chain.nodeIds().stream().allMatch(registry::isAlive)) {
+                alive.add(chain.chainId());
+            }
+        }
+        return place(chunkSizeBytes, stripeCount,
+                alive.isEmpty() ? chains.stream().map(ChainRecord::chainId).toList() : alive, inode);
     }
 
     /**
@@ -87,13 +100,13 @@ public final class LayoutPolicy {
         return ids;
     }
 
-    private List<Integer> chainIds() {
+    private List<ChainRecord> chains() {
         long version = store.get(Schema.CHAIN_VERSION).orElse(0L);
         ChainList current = cached;
         if (current.version != version) {
-            current = new ChainList(version, registry.chains().stream().map(ChainRecord::chainId).toList());
+            current = new ChainList(version, List.copyOf(registry.chains()));
             cached = current;
         }
-        return current.chainIds;
+        return current.chains;
     }
 }

@@ -112,4 +112,22 @@ class LayoutPolicyTest {
         }
         assertTrue(LayoutPolicy.place(1 << 20, 2, List.of(), inode(2)).isEmpty());
     }
+
+    @Test
+    void choose_leavesOutChainsWithANodeThatIsDown_unlessAllAre() {
+        long[] now = {0};
+        registry = new NodeRegistry(store, Duration.ofSeconds(5), () -> now[0]);
+        addNodes(3);
+        LayoutPolicy policy = new LayoutPolicy(store, registry, 1 << 20, 0);
+        assertEquals(List.of(1, 2, 3), policy.choose(inode(3)).orElseThrow().chains(), "no heartbeat yet: all");
+        registry.renew(1, RegisterNodeReq.getDefaultInstance());
+        registry.renew(3, RegisterNodeReq.getDefaultInstance());
+        assertEquals(List.of(1, 3), policy.choose(inode(2)).orElseThrow().chains(), "node 2 never reported");
+        now[0] = Duration.ofSeconds(4).toNanos();
+        registry.renew(2, RegisterNodeReq.getDefaultInstance());
+        now[0] = Duration.ofSeconds(6).toNanos(); // the leases of 1 and 3 ran out
+        assertEquals(List.of(2), policy.choose(inode(7)).orElseThrow().chains());
+        now[0] = Duration.ofSeconds(60).toNanos();
+        assertEquals(List.of(1, 2, 3), policy.choose(inode(3)).orElseThrow().chains(), "all down: all");
+    }
 }
