@@ -45,7 +45,7 @@ public final class LayoutPolicy {
      * The default layout of new regular file {@code inode}, over the chains whose nodes are all
      * alive: a node that stopped renewing its lease gets no new files (chains have one node
      * until replication comes, so a file on it could not be written). If no chain is alive (a
-     * leader just started, before the first heartbeats), over all of them, as before.
+     * leader just started, before the first heartbeats), over all of them.
      */
     public Optional<Layout> choose(InodeId inode) {
         List<ChainRecord> chains = chains();
