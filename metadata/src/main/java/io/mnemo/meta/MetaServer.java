@@ -10,6 +10,7 @@ import io.mnemo.core.model.InodeId;
 import io.mnemo.core.net.FrameDecoder;
 import io.mnemo.core.net.FrameType;
 import io.mnemo.core.net.InProcess;
+import io.mnemo.core.net.Ports;
 import io.mnemo.core.net.RpcServer;
 import io.mnemo.core.client.MetaService;
 import io.mnemo.core.proto.Caller;
@@ -31,7 +32,6 @@ import io.mnemo.meta.store.Schema;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -111,7 +111,7 @@ public final class MetaServer implements Closeable {
                 opened.push(localLog);
                 log = localLog;
             } else {
-                requireFreeRaftPort(config.host(), config.raftPort());
+                Ports.requireFree(config.host(), config.raftPort(), "--raft-port"); // Ratis would log a stack trace
                 MetaRaft raft = MetaRaft.start(store, ops, raftSettings);
                 opened.push(raft);
                 log = raft;
@@ -161,20 +161,6 @@ public final class MetaServer implements Closeable {
 
     public MetaConfig config() {
         return config;
-    }
-
-    /**
-     * Fails with one line when the Raft port is taken: Ratis itself would log a stack trace on
-     * its way out. (The port could still be taken between this check and Ratis binding it.)
-     */
-    private static void requireFreeRaftPort(String host, int port) throws FsException {
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.setReuseAddress(true);
-            probe.bind(new InetSocketAddress(host, port));
-        } catch (IOException e) {
-            throw new FsException(Errno.EIO, host + ":" + port + ": cannot listen for Raft (--raft-port): "
-                    + e.getMessage());
-        }
     }
 
     /**

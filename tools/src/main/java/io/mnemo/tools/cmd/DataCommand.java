@@ -1,5 +1,6 @@
 package io.mnemo.tools.cmd;
 
+import io.mnemo.core.net.Ports;
 import io.mnemo.data.DataConfig;
 import io.mnemo.data.DataNode;
 import io.mnemo.tools.Addresses;
@@ -37,6 +38,9 @@ public final class DataCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Foreground foreground = new Foreground();
+        if (port != 0) { // before anything is created, so that a taken port leaves no new directory behind
+            Ports.requireFree(host, port, "--port");
+        }
         DataConfig config = new DataConfig(dir, host, port, cluster.metaAddress(), cluster.secret(), capacityBytes);
         try (DataNode node = DataNode.start(config)) {
             System.out.println("Mnemo data node listening on " + Addresses.show(node.address()));

@@ -1,6 +1,7 @@
 package io.mnemo.tools.cmd;
 
 import io.mnemo.core.net.ClusterSecret;
+import io.mnemo.core.net.Ports;
 import io.mnemo.meta.MetaConfig;
 import io.mnemo.meta.MetaServer;
 import io.mnemo.tools.Addresses;
@@ -48,6 +49,9 @@ public final class MetaCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Foreground foreground = new Foreground();
+        if (port != 0) { // before anything is created, so that a taken port leaves no new directory behind
+            Ports.requireFree(host, port, "--port");
+        }
         Path secretPath = secretFile != null ? secretFile : dir.resolve("cluster.secret");
         MetaConfig defaults = MetaConfig.defaults(dir, ClusterSecret.loadOrCreate(secretPath));
         MetaConfig config = new MetaConfig(dir, host, port, raftPort, defaults.secret(), defaults.defaultChunkSizeBytes(),

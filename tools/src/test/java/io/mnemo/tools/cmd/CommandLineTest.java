@@ -1,9 +1,12 @@
 package io.mnemo.tools.cmd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.mnemo.tools.MnemoCli;
 import io.mnemo.tools.MnemoCli.Output;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -54,5 +57,19 @@ class CommandLineTest {
         assertEquals(new Output(1, "", "mnemo: --capacity: must be 0 (the whole disk) or more, got -1\n"),
                 MnemoCli.run("data", "--dir", dir.resolve("d").toString(), "--capacity", "-1", "--meta", "127.0.0.1:1",
                         "--secret-file", file.toString()));
+    }
+
+    @Test
+    void serversOnATakenPort_saySo_andCreateNothing() throws Exception {
+        Path secret = Files.writeString(dir.resolve("secret"), "s".repeat(32));
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String port = String.valueOf(taken.getLocalPort());
+            Path state = dir.resolve("new-state");
+            String refused = "mnemo: 127.0.0.1:" + port + ": cannot listen (--port): Address already in use\n";
+            assertEquals(new Output(1, "", refused), MnemoCli.run("meta", "--dir", state.toString(), "--port", port));
+            assertEquals(new Output(1, "", refused), MnemoCli.run("data", "--dir", state.toString(), "--port", port,
+                    "--meta", "127.0.0.1:1", "--secret-file", secret.toString()));
+            assertFalse(Files.exists(state), "no directory left behind");
+        }
     }
 }
