@@ -82,21 +82,13 @@ public final class CreateOp {
         Layout layout = null;
         long size = 0;
         switch (type) {
-            case REGULAR -> {
-                if (!cmd.hasNewLayout()) {
-                    throw new FsException(Errno.ENOSPC, "no data nodes registered");
-                }
-                layout = layoutIn(txn, parent, id, layout(cmd));
-            }
+            case REGULAR -> layout = regularLayout(txn, cmd, parent, id);
             case SYMLINK -> size = target.getBytes(StandardCharsets.UTF_8).length;
             default -> { }
         }
         boolean dir = type == FileType.DIRECTORY;
-        boolean inheritGroup = (parent.attributes().mode() & Permissions.S_ISGID) != 0;
-        int gid = inheritGroup ? parent.attributes().gid() : who.gid();
         int rdev = type == FileType.CHAR_DEVICE || type == FileType.BLOCK_DEVICE ? req.getRdev() : 0;
-        Inode inode = new Inode(new Attributes(id, type, mode(type, req.getMode(), inheritGroup, gid, who), who.uid(),
-                gid, dir ? 2 : 1, size, now, now, now, rdev, layout, target, type == FileType.REGULAR ? 0 : -1),
+        Inode inode = new Inode(owned(id, type, req.getMode(), parent, who, dir ? 2 : 1, size, now, rdev, layout, target),
                 dir ? parent.id() : null,
                 type == FileType.REGULAR && inlineFiles);
 
@@ -108,9 +100,7 @@ public final class CreateOp {
         txn.put(Schema.DENTRY, new DentryKey(parent.id(), name), new Dentry(id, type));
         Inode updatedParent = parent.withContentsChanged(now);
         txn.put(Schema.INODE, parent.id(), dir ? updatedParent.withNlink(parent.nlink() + 1) : updatedParent);
-        Links.created(txn, inode);
-        // With an inline file's (empty) contents, so that a create-and-open needs no open's read.
-        return Replies.attr(new Namespace.Stored(inode, inode.inline() ? ByteString.EMPTY : null));
+        return created(txn, inode);
     }
 
     /**
@@ -128,19 +118,41 @@ public final class CreateOp {
         Permissions who = Permissions.of(cmd.getCaller());
         Inode parent = new Namespace(txn).inode(req.getParent()).requireDirectory();
         who.requireModifiable(parent);
+        InodeId id = newInodeId(txn, cmd);
+        Layout layout = regularLayout(txn, cmd, parent, id);
+        Inode inode = new Inode(owned(id, FileType.REGULAR, req.getMode(), parent, who, 0, 0, cmd.getNowNs(), 0, layout,
+                null), null, inlineFiles, !req.getExclusive());
+        txn.put(Schema.INODE, id, inode);
+        txn.put(Schema.ORPHAN, id, layout);
+        return created(txn, inode);
+    }
+
+    /** The layout of a new regular file {@code id} in {@code parent}: ENOSPC without data nodes. */
+    private static Layout regularLayout(Txn txn, MetaCommand cmd, Inode parent, InodeId id) throws FsException {
         if (!cmd.hasNewLayout()) {
             throw new FsException(Errno.ENOSPC, "no data nodes registered");
         }
-        InodeId id = newInodeId(txn, cmd);
-        Layout layout = layoutIn(txn, parent, id, layout(cmd));
+        return layoutIn(txn, parent, id, layout(cmd));
+    }
+
+    /**
+     * A new inode's attributes, owned by the caller: the group is the parent's instead when the
+     * parent is set-gid, and the mode is as {@link #mode} makes it. A regular file starts with
+     * nothing written.
+     */
+    private static Attributes owned(InodeId id, FileType type, int requestedMode, Inode parent, Permissions who,
+            int nlink, long size, long now, int rdev, Layout layout, String target) {
         boolean inheritGroup = (parent.attributes().mode() & Permissions.S_ISGID) != 0;
         int gid = inheritGroup ? parent.attributes().gid() : who.gid();
-        long now = cmd.getNowNs();
-        Inode inode = new Inode(new Attributes(id, FileType.REGULAR,
-                mode(FileType.REGULAR, req.getMode(), inheritGroup, gid, who), who.uid(), gid, 0, 0, now, now, now, 0,
-                layout, null, 0), null, inlineFiles, !req.getExclusive());
-        txn.put(Schema.INODE, id, inode);
-        txn.put(Schema.ORPHAN, id, layout);
+        return new Attributes(id, type, mode(type, requestedMode, inheritGroup, gid, who), who.uid(), gid, nlink, size,
+                now, now, now, rdev, layout, target, type == FileType.REGULAR ? 0 : -1);
+    }
+
+    /**
+     * Counts the new inode and answers it, with an inline file's (empty) contents, so that a
+     * create-and-open needs no open's read.
+     */
+    private static MetaResponse created(Txn txn, Inode inode) {
         Links.created(txn, inode);
         return Replies.attr(new Namespace.Stored(inode, inode.inline() ? ByteString.EMPTY : null));
     }
