@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * that keeps names, attributes and contents in memory and does nothing else, served through
  * Mnemo's own FUSE layer ({@link FuseSession}) with a mount's default options. What it reaches
  * is what the kernel, this machine and our FUSE layer allow; the gap between it and a Mnemo
- * mount is Mnemo's own cost. It has one directory tree, no permissions of its own (the kernel's
- * {@code default_permissions} check them) and nothing else a benchmark does not touch.
+ * mount is Mnemo's own cost. It checks no permissions itself (the kernel's
+ * {@code default_permissions} does) and answers ENOSYS to what the benchmarks do not use.
  *
  * <p>Run by hand, not by the test suite (docs/BENCHMARKS.md has the command); it serves until
  * unmounted. {@code -Dfloor.noDefaultPermissions=true} mounts without {@code default_permissions}.
@@ -54,6 +54,10 @@ public final class FloorFs implements FuseSession.Handler {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length != 1) {
+            System.err.println("usage: FloorFs MOUNTPOINT (an empty directory; serves until unmounted)");
+            System.exit(2);
+        }
         Path target = Path.of(args[0]).toAbsolutePath();
         MountOptions d = MountOptions.DEFAULTS;
         MountOptions options = new MountOptions(d.attrTimeout(), d.entryTimeout(), d.negativeTimeout(), d.allowOther(),
