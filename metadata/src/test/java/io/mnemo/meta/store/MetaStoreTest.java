@@ -10,10 +10,12 @@ import io.mnemo.core.model.FileType;
 import io.mnemo.core.model.InodeId;
 import io.mnemo.core.model.Layout;
 import io.mnemo.core.model.Name;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -88,17 +90,20 @@ class MetaStoreTest {
                 }
             });
             reader.start();
-            for (int i = 1; i <= 3000; i++) {
-                Txn txn = store.begin();
-                txn.put(U64S, id, (long) i);
-                txn.put(Schema.INLINE, id, ByteString.copyFrom(new byte[i]));
-                store.commit(txn);
-                if (i % 1000 == 0) {
-                    store.flush(); // new table files mid-race too
+            try {
+                for (int i = 1; i <= 3000; i++) {
+                    Txn txn = store.begin();
+                    txn.put(U64S, id, (long) i);
+                    txn.put(Schema.INLINE, id, ByteString.copyFrom(new byte[i]));
+                    store.commit(txn);
+                    if (i % 1000 == 0) {
+                        store.flush(); // new table files mid-race too
+                    }
                 }
+            } finally {
+                done.set(true); // a reader of a closed store would crash the JVM
+                reader.join();
             }
-            done.set(true);
-            reader.join();
             assertNull(torn.get());
         }
     }
@@ -214,6 +219,37 @@ class MetaStoreTest {
         try (MetaStore copy = MetaStore.open(copyDir)) {
             assertTrue(copy.get(Schema.DENTRY, key(1, "x")).isPresent());
             assertFalse(copy.get(Schema.DENTRY, key(1, "y")).isPresent());
+        }
+    }
+
+    @Test
+    void reopenLogged_afterItsLogFilesWereReused_replaysTheLatestCommitsOnly() throws Exception {
+        ByteString padding = ByteString.copyFrom(new byte[64 * 1024]);
+        try (MetaStore store = MetaStore.openLogged(dir)) {
+            // Each flush retires a log file; later ones are written over the retired ones, whose
+            // longer old contents stay behind the new records.
+            for (int round = 0; round < 4; round++) {
+                for (int i = 0; i < 20; i++) {
+                    Txn txn = store.begin();
+                    txn.put(Schema.DENTRY, key(1, "x"), child(100 * round + i + 1));
+                    txn.put(Schema.INLINE, new InodeId(5), padding);
+                    store.commit(txn);
+                }
+                store.flush();
+            }
+            Txn last = store.begin();
+            last.put(Schema.DENTRY, key(1, "x"), child(7));
+            store.commit(last);
+            store.syncLog();
+            // The log holding it is a reused one: a new log would hold that one commit only.
+            long logBytes;
+            try (Stream<Path> files = Files.list(dir)) {
+                logBytes = files.filter(f -> f.toString().endsWith(".log")).mapToLong(f -> f.toFile().length()).max().orElse(0);
+            }
+            assertTrue(logBytes > padding.size(), "the largest log has " + logBytes + " bytes");
+        } // closed without a flush: the last commit lives only in the log
+        try (MetaStore store = MetaStore.openLogged(dir)) {
+            assertEquals(child(7), store.get(Schema.DENTRY, key(1, "x")).orElseThrow());
         }
     }
 }
