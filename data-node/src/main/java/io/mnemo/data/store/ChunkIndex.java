@@ -107,6 +107,9 @@ final class ChunkIndex implements Closeable {
                 .setCreateMissingColumnFamilies(true)
                 .setInfoLogLevel(InfoLogLevel.WARN_LEVEL)
                 .setKeepLogFileNum(2)
+                // Reuse old log files, so that a sync writes over allocated blocks and journals no
+                // new size (as the metadata store does; see BENCHMARKS.md).
+                .setRecycleLogFileNum(2)
                 .setMaxBackgroundJobs(2)
                 // A rarely written family pins old logs; this bounds what they keep on disk.
                 .setMaxTotalWalSize(4 * writeBufferBytes)

@@ -646,16 +646,26 @@ public final class FileChunkStore implements ChunkStore {
                 return;
             }
             try {
-                // Directory entries and bytes first, then the index that vouches for them.
-                if (pending.entriesChanged) {
-                    forceDirectory(inodeDir(inode));
-                }
-                if (pending.inodeDirCreated) {
-                    forceDirectory(dir);
-                }
+                // Bytes and directory entries first, then the index that vouches for them. The bytes
+                // go before the entries: syncing a new file's bytes commits the journal transaction
+                // that holds its entries too, so the directories' syncs after it find nothing to
+                // write (two fewer journal commits for a new file on ext4).
+                boolean[] entriesDurable = {false};
+                IoStep entries = () -> {
+                    if (!entriesDurable[0]) {
+                        if (pending.entriesChanged) {
+                            forceDirectory(inodeDir(inode));
+                        }
+                        if (pending.inodeDirCreated) {
+                            forceDirectory(dir);
+                        }
+                        entriesDurable[0] = true;
+                    }
+                };
                 for (Map.Entry<Long, BitSet> chunk : pending.chunks.entrySet()) {
-                    syncChunk(new ChunkId(inode, chunk.getKey()), chunk.getValue());
+                    syncChunk(new ChunkId(inode, chunk.getKey()), chunk.getValue(), entries);
                 }
+                entries.run();
                 index.syncWal();
             } catch (IOException e) {
                 // Leave it all for the next sync to retry.
@@ -668,8 +678,11 @@ public final class FileChunkStore implements ChunkStore {
         }
     }
 
-    /** fdatasyncs one chunk and marks it clean in the index (not yet synced); no write runs meanwhile. */
-    private void syncChunk(ChunkId chunk, BitSet pendingBlocks) throws IOException {
+    /**
+     * fdatasyncs one chunk, runs {@code beforeMarking}, and marks the chunk clean in the index (not
+     * yet synced); no write runs meanwhile.
+     */
+    private void syncChunk(ChunkId chunk, BitSet pendingBlocks, IoStep beforeMarking) throws IOException {
         Lock exclusive = chunkLocks.get(chunk).writeLock();
         exclusive.lock();
         try {
@@ -684,6 +697,7 @@ public final class FileChunkStore implements ChunkStore {
                 if (file.channel != null) {
                     file.channel.force(false);
                 }
+                beforeMarking.run();
                 synchronized (file) {
                     long lengthBytes = file.lengthBytes();
                     int blocks = blockCount(lengthBytes);
@@ -1031,6 +1045,12 @@ public final class FileChunkStore implements ChunkStore {
     // ------------------------------------------------------------------ durability bookkeeping
 
     /** What one inode has changed since its last sync. Mutated only inside {@code unsynced.compute}. */
+    /** A step of a sync. */
+    @FunctionalInterface
+    private interface IoStep {
+        void run() throws IOException;
+    }
+
     private static final class Unsynced {
         /** Per chunk index, the blocks written since the last sync. */
         final Map<Long, BitSet> chunks = new HashMap<>();

@@ -57,6 +57,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
@@ -740,12 +741,18 @@ public final class MnemoClient implements Closeable {
         }
     }
 
+    /**
+     * The chunks' sync and the namespace's run at once. Neither has to be durable first: the length
+     * committed by the flush before may be durable already (a replicated log makes it so at once,
+     * a local one within milliseconds). On a disk the two share, their journal commits can merge.
+     */
     private void makeDurable(OpenFile file) throws FsException {
         try {
-            if (!file.isInline()) {
-                Futures.await(chunks.sync(file.inode(), file.layout()));
-            }
+            CompletableFuture<Void> chunksSynced = file.isInline() ? null : chunks.sync(file.inode(), file.layout());
             syncNamespace();
+            if (chunksSynced != null) {
+                Futures.await(chunksSynced);
+            }
         } catch (FsException e) {
             file.markUnsynced();
             throw e;
