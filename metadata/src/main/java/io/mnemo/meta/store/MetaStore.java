@@ -106,7 +106,7 @@ public final class MetaStore implements ReadView, Closeable {
                 .setKeepLogFileNum(2)
                 // Reuse old log files: a sync then writes over blocks the file already has, instead
                 // of lengthening it, and fdatasync has no size to journal (64 KiB synced: 192-196 us
-                // instead of 277-351 us; files of 64 KiB written and closed one by one: 15-35%
+                // instead of 277-351 us; files of 64 KiB written and closed one by one: 7-31%
                 // faster; see BENCHMARKS.md). Two spare log files stay on disk. Only for a logged
                 // store: RocksDB refuses unlogged writes to a database that recycles its logs.
                 .setRecycleLogFileNum(logged ? 2 : 0)
