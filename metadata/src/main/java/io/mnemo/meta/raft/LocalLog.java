@@ -14,8 +14,10 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -25,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * The log of a group with one replica, the only kind that runs so far: RocksDB's own
  * write-ahead log instead of a Raft log. A command is applied on the proposer's thread, as one
  * batch written to the store and its log, and answered at once; a background thread syncs the
- * log at least every {@code logFlushDelay}, and {@link #sync()} syncs it on demand. This keeps
+ * log {@code logFlushDelay} after the first command it does not hold yet (an idle log costs no
+ * wake-ups), and {@link #sync()} syncs it on demand. This keeps
  * DESIGN.md's R=1 durability rule (a power cut loses at most the last few milliseconds of what
  * nobody synced; a crash of the process alone loses nothing, the log being written before each
  * answer) without Ratis's four threads per command.
@@ -55,11 +58,15 @@ public final class LocalLog implements Proposer {
     @GuardedBy("applyLock")
     private boolean closed;
     private final ScheduledExecutorService syncer;
+    private final long flushDelayMillis;
+    /** A background sync is scheduled and has not started yet: it will cover every command written so far. */
+    private final AtomicBoolean syncDue = new AtomicBoolean();
 
     private LocalLog(MetaStore store, OpRunner ops, Duration logFlushDelay) {
         this.store = store;
         this.ops = ops;
         this.syncEach = logFlushDelay.isZero();
+        this.flushDelayMillis = Math.max(1, logFlushDelay.toMillis());
         this.syncer = syncEach ? null : Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("meta-log-sync").daemon().factory());
     }
@@ -75,10 +82,6 @@ public final class LocalLog implements Proposer {
         Txn txn = store.begin();
         txn.put(Schema.APPLIED, Applied.NONE);
         store.commit(txn);
-        if (log.syncer != null) {
-            long millis = Math.max(1, logFlushDelay.toMillis());
-            log.syncer.scheduleWithFixedDelay(log::syncQuietly, millis, millis, TimeUnit.MILLISECONDS);
-        }
         return log;
     }
 
@@ -95,6 +98,7 @@ public final class LocalLog implements Proposer {
             if (!txn.isEmpty()) {
                 store.commit(txn);
                 written.incrementAndGet();
+                scheduleSync();
             }
         } catch (RuntimeException e) {
             // Nothing was committed: the batch is written whole or not at all.
@@ -147,11 +151,25 @@ public final class LocalLog implements Proposer {
         }
     }
 
-    private void syncQuietly() {
+    /** Schedules the background sync of what was just written, unless one is due already. */
+    private void scheduleSync() {
+        if (syncer == null || !syncDue.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            syncer.schedule(this::backgroundSync, flushDelayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
+            // close() syncs what is left.
+        }
+    }
+
+    private void backgroundSync() {
+        syncDue.set(false); // a command written from now on schedules the next sync
         try {
             syncUpTo(written.get());
         } catch (FsException e) {
             LOG.warn("syncing the metadata log failed; retrying: {}", e.getMessage());
+            scheduleSync();
         }
     }
 

@@ -1,5 +1,6 @@
 package io.mnemo.meta.raft;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -71,6 +72,20 @@ class LocalLogTest {
             log.close();
             ExecutionException e = assertThrows(ExecutionException.class, () -> log.propose(mkdir(1, "late", 2)).get());
             assertEquals(Errno.EIO, ((FsException) e.getCause()).errno());
+        }
+    }
+
+    @Test
+    void eachCommand_isSyncedInTheBackground_withinTheDelay() throws Exception {
+        try (MetaStore store = MetaStore.openLogged(dir)) {
+            LocalLog log = LocalLog.start(store, OPS, Duration.ofMillis(20));
+            assertFalse(log.hasUnsynced());
+            ok(log, mkdir(0, "", 1));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !log.hasUnsynced());
+            // The sync that ran is spent: the next command schedules its own.
+            ok(log, mkdir(1, "d", 2));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !log.hasUnsynced());
+            log.close();
         }
     }
 }
