@@ -268,6 +268,19 @@ public final class MetaStore implements ReadView, Closeable {
         }
     }
 
+    /**
+     * Compacts a table's family, which drops the tombstones of its deleted rows. A scan steps over
+     * each of them until a compaction does, so a family that is scanned often and mostly deleted
+     * (the orphans) wants one after many deletions.
+     */
+    public void compact(Table<?, ?> table) {
+        try {
+            db.compactRange(handle(table.family()));
+        } catch (RocksDBException e) {
+            throw failed("compaction", e);
+        }
+    }
+
     /** Writes every memtable to disk and waits: afterwards the store survives a crash as it is. */
     public void flush() {
         try (FlushOptions options = new FlushOptions().setWaitForFlush(true)) {

@@ -111,6 +111,19 @@ class ChunkCollectorTest {
     }
 
     @Test
+    void aFullBatch_isFollowedByTheNextRoundAtOnce() throws Exception {
+        try (FakeDataNode a = new FakeDataNode(SECRET)) {
+            int na = register(a.port());
+            for (int i = 0; i <= ChunkCollector.BATCH; i++) {
+                deletedFile("f" + i, na);
+            }
+            collector.rounds();
+            assertEquals(0, orphans(), "one timer run purges the whole backlog");
+            assertEquals(ChunkCollector.BATCH + 1, a.deleted.size());
+        }
+    }
+
+    @Test
     void collect_keepsTheOrphan_whileANodeFails_andRetries() throws Exception {
         try (FakeDataNode a = new FakeDataNode(SECRET); FakeDataNode b = new FakeDataNode(SECRET)) {
             int na = register(a.port());
