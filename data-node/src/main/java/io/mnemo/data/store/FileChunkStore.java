@@ -22,7 +22,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
@@ -49,7 +48,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link ChunkStore} keeping each chunk as one sparse file ({@link ChunkFiles} names them),
- * written and read in place with positional I/O, and its length and the CRC32C of every 64 KiB
+ * written and read in place with positional I/O (the aligned middle of a large write with
+ * {@code O_DIRECT}, see {@link DirectWrites}), and its length and the CRC32C of every 64 KiB
  * block in a {@link ChunkIndex}, the node's own RocksDB. A chunk exists when the index has it.
  *
  * <p>Checksums. A block's checksum covers its bytes padded with zeros to the full block
@@ -124,6 +124,7 @@ public final class FileChunkStore implements ChunkStore {
 
     private final Path dir;
     private final ChunkIndex index;
+    private final DirectWrites directWrites;
     private final long capacityBytes;
     private final FileStore disk;
     /** The device number of the disk ({@code st_dev}), alike for all nodes on it. */
@@ -148,6 +149,7 @@ public final class FileChunkStore implements ChunkStore {
     private FileChunkStore(Path dir, ChunkIndex index, long capacityBytes, FileStore disk, String diskId,
             long reserveBytes, int maxOpenFiles, long usedBytes) {
         this.dir = dir;
+        this.directWrites = DirectWrites.in(dir);
         this.index = index;
         this.capacityBytes = capacityBytes;
         this.disk = disk;
@@ -299,7 +301,7 @@ public final class FileChunkStore implements ChunkStore {
         }
         unsynced.compute(chunk.inode(), (inode, u) -> (u == null ? new Unsynced() : u).blocks(chunk.index(), first, last));
         try {
-            writeFully(file.channel, data, offsetBytes);
+            directWrites.write(chunkPath(chunk), file.channel, data, offsetBytes);
         } catch (IOException e) {
             recordWhatLanded(file, first, before);
             throw failure("writing " + chunk, e);
@@ -734,6 +736,11 @@ public final class FileChunkStore implements ChunkStore {
 
     // ------------------------------------------------------------------ state
 
+    /** Bytes written with {@code O_DIRECT} since the store opened (see {@link DirectWrites}). */
+    long directBytes() {
+        return directWrites.directBytes();
+    }
+
     @Override
     public long usedBytes() {
         return usedBytes.get();
@@ -806,15 +813,6 @@ public final class FileChunkStore implements ChunkStore {
     }
 
     // ------------------------------------------------------------------ bytes in and out
-
-    private static void writeFully(FileChannel channel, ByteBuf data, long position) throws IOException {
-        long at = position;
-        for (ByteBuffer buffer : data.nioBuffers()) {
-            while (buffer.hasRemaining()) {
-                at += channel.write(buffer, at);
-            }
-        }
-    }
 
     // ------------------------------------------------------------------ locks
 

@@ -74,6 +74,27 @@ class FileChunkStoreTest {
     }
 
     @Test
+    void aLargeUnalignedWrite_goesDirectInItsMiddle_andReadsBack_alsoAfterSmallOverwritesAndAReopen()
+            throws FsException {
+        byte[] data = new byte[3 * 1024 * 1024 + 123];
+        new Random(7).nextBytes(data);
+        write(chunk(0), 1000, data); // edges through the page cache, the aligned middle with O_DIRECT
+        assertTrue(store.directBytes() >= 3 * 1024 * 1024 - 4096, "written directly: " + store.directBytes());
+        assertArrayEquals(data, read(chunk(0), 1000, data.length));
+
+        byte[] patch = bytes("patched");
+        write(chunk(0), 1000 + 2_000_000, patch); // a buffered write over directly written bytes
+        System.arraycopy(patch, 0, data, 2_000_000, patch.length);
+        assertArrayEquals(data, read(chunk(0), 1000, data.length));
+
+        store.sync(INODE);
+        store.close();
+        store = FileChunkStore.open(dir, 0);
+        assertArrayEquals(data, read(chunk(0), 1000, data.length));
+        assertEquals(List.of(), store.verifyChunks(INODE));
+    }
+
+    @Test
     void read_ofAMissingChunk_isEmpty() throws FsException {
         assertEquals(0, read(chunk(9), 0, 4096).length);
         assertEquals(0, read(new ChunkId(OTHER, 0), 1_000, 10).length);
