@@ -145,6 +145,8 @@ class FileChunkStoreChecksumTest {
         }
         // A read across it fails too; the chunk's other blocks and the other chunks read as written.
         assertEquals(Errno.EIO, assertThrows(FsException.class, () -> read(store, chunk(1), 0, CHUNK_BYTES)).errno());
+        assertEquals(1, store.readBuffers().allocated(), "the failed read took a pooled buffer");
+        assertEquals(0, store.readBuffers().inUse(), "and gave it back");
         assertArrayEquals(Arrays.copyOf(data[1], 3 * BLOCK_BYTES), read(store, chunk(1), 0, 3 * BLOCK_BYTES));
         assertArrayEquals(data[0], read(store, chunk(0), 0, CHUNK_BYTES));
         assertArrayEquals(data[2], read(store, chunk(2), 0, CHUNK_BYTES));

@@ -95,6 +95,36 @@ class FileChunkStoreTest {
     }
 
     @Test
+    void largeReads_useTheStoresBuffersAgain_andTakeNettysWhenAllAreOut() throws FsException {
+        int mib = 1 << 20;
+        byte[] data = new byte[ReadBuffers.BUFFERS * mib / 4 + mib];
+        new Random(3).nextBytes(data);
+        write(chunk(0), 0, data);
+        ReadBuffers buffers = store.readBuffers();
+        for (int offset = 0; offset < 5 * 100_000; offset += 100_000) { // 17 blocks each, unaligned
+            assertArrayEquals(Arrays.copyOfRange(data, offset, offset + mib), read(chunk(0), offset, mib));
+        }
+        assertEquals(1, buffers.allocated(), "one buffer served five reads in turn");
+        read(chunk(0), 0, 4096);
+        assertEquals(1, buffers.allocated(), "a small read takes none");
+
+        List<ByteBuf> held = new ArrayList<>();
+        try {
+            for (int i = 0; i <= ReadBuffers.BUFFERS; i++) {
+                held.add(store.read(chunk(0), i * (mib / 4), mib));
+            }
+            assertEquals(ReadBuffers.BUFFERS, buffers.inUse());
+            for (int i = 0; i <= ReadBuffers.BUFFERS; i++) { // the last one from Netty
+                assertEquals(Unpooled.wrappedBuffer(data, i * (mib / 4), mib), held.get(i), "read " + i);
+            }
+        } finally {
+            held.forEach(ByteBuf::release);
+        }
+        assertEquals(0, buffers.inUse());
+        assertEquals(ReadBuffers.BUFFERS, buffers.allocated());
+    }
+
+    @Test
     void read_ofAMissingChunk_isEmpty() throws FsException {
         assertEquals(0, read(chunk(9), 0, 4096).length);
         assertEquals(0, read(new ChunkId(OTHER, 0), 1_000, 10).length);
