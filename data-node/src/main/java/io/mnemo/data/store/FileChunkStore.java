@@ -18,6 +18,7 @@ import io.mnemo.core.error.FsException;
 import io.mnemo.core.model.ChunkId;
 import io.mnemo.core.model.InodeId;
 import io.mnemo.core.model.Layout;
+import io.mnemo.core.net.BufferPool;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
@@ -124,7 +125,6 @@ public final class FileChunkStore implements ChunkStore {
     private final Path dir;
     private final ChunkIndex index;
     private final DirectWrites directWrites;
-    private final ReadBuffers readBuffers = new ReadBuffers();
     private final long capacityBytes;
     private final FileStore disk;
     /** The device number of the disk ({@code st_dev}), alike for all nodes on it. */
@@ -416,7 +416,7 @@ public final class FileChunkStore implements ChunkStore {
         long to = Math.min(blockStart(last + 1), chunkLength);
         long readEnd = Math.min(offsetBytes + lengthBytes, to);
         BlockCrc[] entries = index.blocks(file.chunk, first, last + 1);
-        ByteBuf buffer = readBuffers.allocate((int) (to - from));
+        ByteBuf buffer = BufferPool.SHARED.take((int) (to - from));
         try {
             ChunkFiles.readFully(file.channel, from, (int) (to - from), buffer);
             for (int block = first; block <= last; block++) {
@@ -739,11 +739,6 @@ public final class FileChunkStore implements ChunkStore {
     /** Bytes written with {@code O_DIRECT} since the store opened (see {@link DirectWrites}). */
     long directBytes() {
         return directWrites.directBytes();
-    }
-
-    /** The buffers large reads use again (see {@link ReadBuffers}). */
-    ReadBuffers readBuffers() {
-        return readBuffers;
     }
 
     @Override

@@ -252,6 +252,77 @@ class FrameDecoderTest {
     }
 
     @Test
+    void decode_largeDataArrivingInPieces_goesIntoAPooledBuffer_whichTheNextFrameUsesAgain() throws Exception {
+        BufferPool pool = new BufferPool(8 << 20);
+        EmbeddedChannel decoder = new EmbeddedChannel(new FrameDecoder(4 << 20, pool));
+        MetaRequest request = MetaRequest.newBuilder().setGetattr(GetattrReq.newBuilder().setInode(9)).build();
+        for (int round = 1; round <= 2; round++) {
+            ByteBuf data = own(randomData((1 << 20) + round, round));
+            byte[] expectedData = ByteBufUtil.getBytes(data);
+            ByteBuf wire = encode(Frame.of(FrameType.CHUNK_RESPONSE, round, request, data));
+            while (wire.readableBytes() > 10_000) {
+                decoder.writeInbound(wire.readRetainedSlice(10_000));
+                assertNull(decoder.readInbound(), "a frame came out with " + wire.readableBytes() + " bytes to come");
+            }
+            decoder.writeInbound(wire);
+            Frame frame = decoder.readInbound();
+            try {
+                assertEquals(round, frame.requestId());
+                assertEquals(request, frame.parse(MetaRequest.parser()));
+                assertArrayEquals(expectedData, ByteBufUtil.getBytes(frame.data()));
+                assertEquals(0, pool.idleBytes());
+            } finally {
+                frame.release();
+            }
+            assertEquals(2 << 20, pool.idleBytes(), "back in the pool, whose 2 MiB buffers hold a MiB and more");
+            assertEquals(1, pool.allocations(), "round " + round);
+        }
+        assertFalse(decoder.finish());
+    }
+
+    @Test
+    void decode_largeFrameThenSmallOnesInOneBuffer_decodesEachInOrder() throws Exception {
+        EmbeddedChannel decoder = new EmbeddedChannel(new FrameDecoder(4 << 20, new BufferPool(8 << 20)));
+        ByteBuf large = own(randomData(300_000, 3));
+        byte[] expectedLarge = ByteBufUtil.getBytes(large);
+        CompositeByteBuf wire = own(Unpooled.compositeBuffer());
+        wire.addComponent(true, encode(Frame.of(FrameType.CHUNK_RESPONSE, 1, MetaRequest.getDefaultInstance(), large)));
+        for (int id = 2; id <= 3; id++) {
+            wire.addComponent(true, encode(Frame.of(FrameType.CHUNK_RESPONSE, id, MetaRequest.getDefaultInstance(),
+                    Unpooled.wrappedBuffer(new byte[id]))));
+        }
+
+        decoder.writeInbound(wire);
+
+        Frame first = decoder.readInbound();
+        assertArrayEquals(expectedLarge, ByteBufUtil.getBytes(first.data()));
+        first.release();
+        for (int id = 2; id <= 3; id++) {
+            Frame frame = decoder.readInbound();
+            assertEquals(id, frame.requestId());
+            assertEquals(id, frame.data().readableBytes());
+            frame.release();
+        }
+        assertNull(decoder.readInbound());
+        assertFalse(decoder.finish());
+    }
+
+    @Test
+    void decode_connectionEndingInsideLargeData_givesItsBufferBack() {
+        BufferPool pool = new BufferPool(8 << 20);
+        EmbeddedChannel decoder = new EmbeddedChannel(new FrameDecoder(4 << 20, pool));
+        ByteBuf wire = encode(Frame.of(FrameType.CHUNK_REQUEST, 1, MetaRequest.getDefaultInstance(), own(randomData(200_000, 4))));
+
+        decoder.writeInbound(wire.readRetainedSlice(100_000));
+        wire.release();
+        assertEquals(0, pool.idleBytes());
+        assertFalse(decoder.finish());
+
+        assertEquals(1, pool.allocations());
+        assertEquals(256 << 10, pool.idleBytes());
+    }
+
+    @Test
     void parse_malformedMessage_failsWithEproto() {
         Frame frame = new Frame(FrameType.META_REQUEST, 1, new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF}, Unpooled.EMPTY_BUFFER);
 
