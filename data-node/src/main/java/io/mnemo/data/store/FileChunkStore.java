@@ -13,6 +13,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
 
 import com.google.common.util.concurrent.Striped;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
+import com.sun.nio.file.ExtendedOpenOption;
 import io.mnemo.core.error.Errno;
 import io.mnemo.core.error.FsException;
 import io.mnemo.core.model.ChunkId;
@@ -49,7 +50,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A {@link ChunkStore} keeping each chunk as one sparse file ({@link ChunkFiles} names them),
  * written and read in place with positional I/O (the aligned middle of a large write with
- * {@code O_DIRECT}, see {@link DirectWrites}), and its length and the CRC32C of every 64 KiB
+ * {@code O_DIRECT}, see {@link DirectIo}), and its length and the CRC32C of every 64 KiB
  * block in a {@link ChunkIndex}, the node's own RocksDB. A chunk exists when the index has it.
  *
  * <p>Checksums. A block's checksum covers its bytes padded with zeros to the full block
@@ -124,7 +125,7 @@ public final class FileChunkStore implements ChunkStore {
 
     private final Path dir;
     private final ChunkIndex index;
-    private final DirectWrites directWrites;
+    private final DirectIo directIo;
     private final long capacityBytes;
     private final FileStore disk;
     /** The device number of the disk ({@code st_dev}), alike for all nodes on it. */
@@ -149,7 +150,7 @@ public final class FileChunkStore implements ChunkStore {
     private FileChunkStore(Path dir, ChunkIndex index, long capacityBytes, FileStore disk, String diskId,
             long reserveBytes, int maxOpenFiles, long usedBytes) {
         this.dir = dir;
-        this.directWrites = DirectWrites.in(dir);
+        this.directIo = DirectIo.in(dir);
         this.index = index;
         this.capacityBytes = capacityBytes;
         this.disk = disk;
@@ -301,7 +302,7 @@ public final class FileChunkStore implements ChunkStore {
         }
         unsynced.compute(chunk.inode(), (inode, u) -> (u == null ? new Unsynced() : u).blocks(chunk.index(), first, last));
         try {
-            directWrites.write(chunkPath(chunk), file.channel, data, offsetBytes);
+            directIo.write(chunkPath(chunk), file.channel, data, offsetBytes);
         } catch (IOException e) {
             recordWhatLanded(file, first, before);
             throw failure("writing " + chunk, e);
@@ -416,9 +417,13 @@ public final class FileChunkStore implements ChunkStore {
         long to = Math.min(blockStart(last + 1), chunkLength);
         long readEnd = Math.min(offsetBytes + lengthBytes, to);
         BlockCrc[] entries = index.blocks(file.chunk, first, last + 1);
-        ByteBuf buffer = BufferPool.SHARED.take((int) (to - from));
+        int span = (int) (to - from);
+        boolean direct = file.channel != null && directIo.readsDirect(span);
+        ByteBuf buffer = BufferPool.SHARED.take(direct ? directIo.readCapacity(span) : span);
         try {
-            ChunkFiles.readFully(file.channel, from, (int) (to - from), buffer);
+            if (!(direct && directIo.read(file.directChannel(chunkPath(file.chunk)), from, span, buffer))) {
+                ChunkFiles.readFully(file.channel, from, span, buffer);
+            }
             for (int block = first; block <= last; block++) {
                 int present = presentBytes(block, chunkLength);
                 int actual = crcOf(buffer, (int) (blockStart(block) - from), present);
@@ -736,9 +741,14 @@ public final class FileChunkStore implements ChunkStore {
 
     // ------------------------------------------------------------------ state
 
-    /** Bytes written with {@code O_DIRECT} since the store opened (see {@link DirectWrites}). */
+    /** Bytes written with {@code O_DIRECT} since the store opened (see {@link DirectIo}). */
     long directBytes() {
-        return directWrites.directBytes();
+        return directIo.directBytes();
+    }
+
+    /** Reads made with {@code O_DIRECT} since the store opened. */
+    long directReads() {
+        return directIo.directReads();
     }
 
     @Override
@@ -868,6 +878,10 @@ public final class FileChunkStore implements ChunkStore {
         @GuardedBy("FileChunkStore.openLock")
         int users;
 
+        /** The file opened with {@code O_DIRECT} for small reads, once one needs it. */
+        @GuardedBy("this")
+        private FileChannel direct;
+
         OpenChunk(ChunkId chunk, FileChannel channel, ChunkMeta meta) {
             this.chunk = chunk;
             this.channel = channel;
@@ -879,6 +893,26 @@ public final class FileChunkStore implements ChunkStore {
 
         long lengthBytes() {
             return lengthBytes;
+        }
+
+        synchronized FileChannel directChannel(Path path) throws IOException {
+            if (direct == null) {
+                direct = FileChannel.open(path, READ, ExtendedOpenOption.DIRECT);
+            }
+            return direct;
+        }
+
+        synchronized void close() throws IOException {
+            try {
+                if (channel != null) {
+                    channel.close();
+                }
+            } finally {
+                if (direct != null) {
+                    direct.close();
+                    direct = null;
+                }
+            }
         }
     }
 
@@ -1030,11 +1064,8 @@ public final class FileChunkStore implements ChunkStore {
     }
 
     private static void closeQuietly(OpenChunk file) {
-        if (file.channel == null) {
-            return;
-        }
         try {
-            file.channel.close();
+            file.close();
         } catch (IOException e) {
             LOG.warn("closing {} failed: {}", file.chunk, e.toString());
         }

@@ -96,6 +96,28 @@ class FileChunkStoreTest {
     }
 
     @Test
+    void smallReads_goDirect_andSeeWritesStillInThePageCache() throws FsException {
+        int block = 64 * 1024;
+        byte[] data = new byte[3 * block + 1000]; // written through the page cache: too small to go direct
+        new Random(5).nextBytes(data);
+        write(chunk(0), 0, data);
+        long before = store.directReads();
+
+        assertArrayEquals(Arrays.copyOfRange(data, 70_000, 70_100), read(chunk(0), 70_000, 100));
+        assertArrayEquals(Arrays.copyOfRange(data, 3 * block, data.length), read(chunk(0), 3 * block, 5000));
+        byte[] patch = bytes("patched");
+        write(chunk(0), 2 * block + 10, patch);
+        System.arraycopy(patch, 0, data, 2 * block + 10, patch.length);
+        assertArrayEquals(data, read(chunk(0), 0, data.length));
+        assertEquals(before + 3, store.directReads());
+
+        byte[] large = new byte[512 * 1024];
+        write(chunk(1), 0, large);
+        assertArrayEquals(large, read(chunk(1), 0, large.length));
+        assertEquals(before + 3, store.directReads(), "a large read goes through the page cache");
+    }
+
+    @Test
     void largeReads_useBuffersOfThePoolAgain_andGiveThemBack() throws FsException {
         int mib = 1 << 20;
         byte[] data = new byte[2 * mib];

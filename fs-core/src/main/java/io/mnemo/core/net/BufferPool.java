@@ -19,18 +19,20 @@ import java.util.concurrent.atomic.LongAdder;
  * the mount's event loop (CPU profiles, see BENCHMARKS.md). And on the VM of BENCHMARKS.md every
  * page of memory touched for the first time costs about 17 µs.
  *
- * <p>Sizes from {@link #MIN_POOLED_BYTES} to {@link #MAX_POOLED_BYTES} come from buffers of the next
- * power of two (the part never used is never touched, so it takes no memory). A buffer goes back
+ * <p>Sizes from {@link #MIN_POOLED_BYTES} to {@link #MAX_POOLED_BYTES} come from page-aligned buffers
+ * of the next power of two (the part never used is never touched, so it takes no memory). A buffer goes back
  * to the pool when its last reference is released, wherever that happens, unless the pool's idle
  * buffers would then exceed its bound; then the garbage collector frees it. Other sizes come from
  * Netty's allocator. The pool is an allocator only so that Netty's leak detector tracks its buffers
  * like any other.
  */
 public final class BufferPool extends AbstractByteBufAllocator {
-    /** Smaller buffers come from Netty's allocator, which pools small sizes well. */
-    public static final int MIN_POOLED_BYTES = 128 * 1024;
+    /** Smaller buffers come from Netty's allocator, which pools small sizes well; a chunk's block is pooled. */
+    public static final int MIN_POOLED_BYTES = 64 * 1024;
     /** The largest pooled size: a frame's data is at most 9 MiB. */
     public static final int MAX_POOLED_BYTES = 16 << 20;
+    /** Pooled memory starts on a page, as reads with {@code O_DIRECT} need. */
+    private static final int PAGE_BYTES = 4096;
     private static final int MIN_SHIFT = Integer.numberOfTrailingZeros(MIN_POOLED_BYTES);
     private static final int CLASSES = Integer.numberOfTrailingZeros(MAX_POOLED_BYTES) - MIN_SHIFT + 1;
 
@@ -62,7 +64,8 @@ public final class BufferPool extends AbstractByteBufAllocator {
         if (memory != null) {
             idleBytes.addAndGet(-memory.capacity());
         } else {
-            memory = ByteBuffer.allocateDirect(MIN_POOLED_BYTES << sizeClass);
+            int bytes = MIN_POOLED_BYTES << sizeClass;
+            memory = ByteBuffer.allocateDirect(bytes + PAGE_BYTES).alignedSlice(PAGE_BYTES).limit(bytes).slice();
             allocations.increment();
         }
         return toLeakAwareBuffer(new Pooled(memory, sizeClass, capacityBytes));
