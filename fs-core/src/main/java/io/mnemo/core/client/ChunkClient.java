@@ -61,11 +61,11 @@ final class ChunkClient {
     }
 
     /** Reads what the chunk holds in the range; the result may be short (a hole or the end). */
-    CompletableFuture<ByteBuf> read(Layout layout, ChunkId chunk, long offset, int length) {
+    CompletableFuture<ByteBuf> read(Layout layout, ChunkId chunk, long offset, int length, boolean waiting) {
         ReadChunkReq read = ReadChunkReq.newBuilder()
                 .setInode(chunk.inode().value()).setIndex(chunk.index())
                 .setOffset(offset).setLength(length).build();
-        return send(layout.chainOf(chunk.index()), ChunkRequest.newBuilder().setRead(read).build(), null)
+        return send(layout.chainOf(chunk.index()), ChunkRequest.newBuilder().setRead(read).build(), null, waiting)
                 .thenApply(Frame::data);
     }
 
@@ -118,6 +118,11 @@ final class ChunkClient {
 
     /** Sends to the chain's head; completes with the response frame once its errno is checked. */
     private CompletableFuture<Frame> send(int chain, ChunkRequest request, ByteBuf data) {
+        return send(chain, request, data, false);
+    }
+
+    /** {@code waiting}: the caller waits for the answer at once (see {@link RpcClient#callWaiting}). */
+    private CompletableFuture<Frame> send(int chain, ChunkRequest request, ByteBuf data, boolean waiting) {
         RpcClient node;
         try {
             node = nodeFor(chain);
@@ -127,9 +132,9 @@ final class ChunkClient {
             }
             return CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<Frame> call = data == null
-                ? node.call(FrameType.CHUNK_REQUEST, request)
-                : node.call(FrameType.CHUNK_REQUEST, request, data);
+        CompletableFuture<Frame> call = data != null ? node.call(FrameType.CHUNK_REQUEST, request, data)
+                : waiting ? node.callWaiting(FrameType.CHUNK_REQUEST, request)
+                : node.call(FrameType.CHUNK_REQUEST, request);
         call.exceptionally(failure -> {
             unreachable = true;
             return null;

@@ -71,6 +71,7 @@ final class ReadAhead {
         int length = out.remaining();
         int base = out.position();
         List<Piece> pieces = new ArrayList<>();
+        List<Piece> exact = new ArrayList<>(); // fetched for this read alone, once the lock is let go
         synchronized (this) {
             boolean sequential = Math.abs(offset - expected) <= 2L * SEGMENT_BYTES;
             expected = offset + length;
@@ -86,19 +87,17 @@ final class ReadAhead {
                 long position = offset + done;
                 long start = segmentStart(position);
                 int inSegment = (int) (position - start);
-                Piece piece;
                 if (sequential || segments.containsKey(start)) {
                     int n = Math.min(length - done, segmentBytes - inSegment);
-                    piece = new Piece(segment(start, fileSize), inSegment, done, n);
+                    Piece piece = new Piece(segment(start, fileSize), inSegment, done, n);
+                    piece.segment().readers++;
+                    pieces.add(piece);
+                    done += n;
                 } else {
                     int n = (int) Math.min(length - done, layout.chunkSizeBytes() - position % layout.chunkSizeBytes());
-                    Segment own = new Segment(fetch(position, n));
-                    own.dropped = true; // never in the window: released once this read has copied it
-                    piece = new Piece(own, 0, done, n);
+                    exact.add(new Piece(null, 0, done, n));
+                    done += n;
                 }
-                piece.segment().readers++;
-                pieces.add(piece);
-                done += piece.length();
             }
             if (sequential) {
                 for (long s = segmentStart(expected); s < Math.min(expected + windowBytes, fileSize);
@@ -106,6 +105,14 @@ final class ReadAhead {
                     segment(s, fileSize);
                 }
             }
+        }
+        // Never in the window: released once this read has copied it. A read within one chunk is
+        // fetched on this thread, which waits for it anyway (an in-process node then serves it at once).
+        for (Piece p : exact) {
+            Segment own = new Segment(fetch(offset + p.to(), p.length(), exact.size() == 1));
+            own.readers = 1;
+            own.dropped = true;
+            pieces.add(new Piece(own, 0, p.to(), p.length()));
         }
         FsException failure = null;
         for (Piece p : pieces) {
@@ -169,15 +176,15 @@ final class ReadAhead {
     @GuardedBy("this")
     private Segment segment(long start, long fileSize) {
         return segments.computeIfAbsent(start, s ->
-                new Segment(fetch(s, (int) Math.max(0, Math.min(segmentBytes, fileSize - s)))));
+                new Segment(fetch(s, (int) Math.max(0, Math.min(segmentBytes, fileSize - s)), false)));
     }
 
-    private CompletableFuture<ByteBuf> fetch(long position, int length) {
+    private CompletableFuture<ByteBuf> fetch(long position, int length, boolean waiting) {
         if (length == 0) {
             return CompletableFuture.completedFuture(Unpooled.EMPTY_BUFFER);
         }
         long index = position / layout.chunkSizeBytes();
-        return chunks.read(layout, new ChunkId(inode, index), position % layout.chunkSizeBytes(), length);
+        return chunks.read(layout, new ChunkId(inode, index), position % layout.chunkSizeBytes(), length, waiting);
     }
 
     private long segmentStart(long position) {

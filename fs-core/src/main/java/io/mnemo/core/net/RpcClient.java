@@ -74,6 +74,24 @@ public final class RpcClient implements Closeable {
 
     /** Sends a request; the returned frame's data must be released by the caller. Takes ownership of data. */
     public CompletableFuture<Frame> call(FrameType type, MessageLite message, ByteBuf data) {
+        return call(type, message, data, false);
+    }
+
+    public CompletableFuture<Frame> call(FrameType type, MessageLite message) {
+        return call(type, message, Unpooled.EMPTY_BUFFER);
+    }
+
+    /**
+     * {@link #call(FrameType, MessageLite)} for a caller that waits for the answer at once: a server
+     * in this process serves it on the caller's thread rather than on its own executor's, saving two
+     * thread hand-offs. On the VM of BENCHMARKS.md that made random 4 KiB reads through a mount 1.5
+     * to 2 times as fast. A server elsewhere is called as usual.
+     */
+    public CompletableFuture<Frame> callWaiting(FrameType type, MessageLite message) {
+        return call(type, message, Unpooled.EMPTY_BUFFER, true);
+    }
+
+    private CompletableFuture<Frame> call(FrameType type, MessageLite message, ByteBuf data, boolean here) {
         if (inProcess) {
             RpcServer.Endpoint local;
             try {
@@ -83,7 +101,7 @@ public final class RpcClient implements Closeable {
                 return CompletableFuture.failedFuture(refused);
             }
             if (local != null && local.requestType() == type) {
-                return callDirectly(local, type, message, data);
+                return callDirectly(local, type, message, data, here);
             }
         }
         int slot = Math.floorMod(next.getAndIncrement(), connections.length());
@@ -96,18 +114,15 @@ public final class RpcClient implements Closeable {
                 .thenCompose(c -> c.send(type, message, data));
     }
 
-    public CompletableFuture<Frame> call(FrameType type, MessageLite message) {
-        return call(type, message, Unpooled.EMPTY_BUFFER);
-    }
-
     private CompletableFuture<Frame> callDirectly(RpcServer.Endpoint server, FrameType type, MessageLite message,
-            ByteBuf data) {
+            ByteBuf data, boolean here) {
         long id = requestIds.incrementAndGet();
         Frame request = Frame.of(type, id, message, data);
         CompletableFuture<Reply> reply;
         try {
-            reply = CompletableFuture.supplyAsync(() -> server.handler().handle(request), server.executor())
-                    .thenCompose(answer -> answer);
+            reply = here ? handleHere(server, request)
+                    : CompletableFuture.supplyAsync(() -> server.handler().handle(request), server.executor())
+                            .thenCompose(answer -> answer);
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
             request.release();
             return CompletableFuture.failedFuture(new FsException(Errno.EIO, address + " is shutting down"));
@@ -119,7 +134,16 @@ public final class RpcClient implements Closeable {
                         : e));
     }
 
-    private CompletableFuture<Connection> connection(int slot) {
+    /** What the server's executor would do with the request, done on this thread. */
+    private static CompletableFuture<Reply> handleHere(RpcServer.Endpoint server, Frame request) {
+        try {
+            return server.handler().handle(request);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+        private CompletableFuture<Connection> connection(int slot) {
         while (true) {
             if (closed) {
                 return CompletableFuture.failedFuture(new FsException(Errno.EIO, "client closed"));

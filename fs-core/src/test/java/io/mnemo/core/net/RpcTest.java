@@ -2,6 +2,7 @@ package io.mnemo.core.net;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,6 +35,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -291,6 +293,27 @@ class RpcTest {
         Frame stillServing = client(first, SECRET, 1, 10_000).call(FrameType.META_REQUEST, getattr(1))
                 .get(WAIT_SECONDS, TimeUnit.SECONDS);
         stillServing.release();
+    }
+
+    @Test
+    void callWaiting_toAServerInThisProcess_isServedOnTheCallersThread_andEveryOtherCallOnTheServers()
+            throws Exception {
+        List<Thread> servedOn = new CopyOnWriteArrayList<>();
+        RpcServer server = track(RpcServer.start("where-test", loopback(), SECRET, FrameType.META_REQUEST, request -> {
+            servedOn.add(Thread.currentThread());
+            return CompletableFuture.completedFuture(Reply.of(MetaResponse.getDefaultInstance()));
+        }, 1, FrameDecoder.DEFAULT_MAX_FRAME_BYTES));
+        RpcClient inProcess = track(new RpcClient(clientGroup, server.address(), SECRET, 1,
+                FrameDecoder.DEFAULT_MAX_FRAME_BYTES, 10_000, true));
+        RpcClient network = client(server, SECRET, 1, 10_000);
+
+        inProcess.callWaiting(FrameType.META_REQUEST, getattr(1)).get(WAIT_SECONDS, TimeUnit.SECONDS).release();
+        inProcess.call(FrameType.META_REQUEST, getattr(2)).get(WAIT_SECONDS, TimeUnit.SECONDS).release();
+        network.callWaiting(FrameType.META_REQUEST, getattr(3)).get(WAIT_SECONDS, TimeUnit.SECONDS).release();
+
+        assertEquals(Thread.currentThread(), servedOn.get(0));
+        assertNotEquals(Thread.currentThread(), servedOn.get(1));
+        assertNotEquals(Thread.currentThread(), servedOn.get(2));
     }
 
     private RpcServer metaServer() throws FsException, InterruptedException {
