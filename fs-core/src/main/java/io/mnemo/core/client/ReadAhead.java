@@ -72,6 +72,8 @@ final class ReadAhead {
         int base = out.position();
         List<Piece> pieces = new ArrayList<>();
         List<Piece> exact = new ArrayList<>(); // fetched for this read alone, once the lock is let go
+        Segment first = null; // created for this read's first bytes: fetched once the lock is let go
+        long firstStart = 0;
         synchronized (this) {
             boolean sequential = Math.abs(offset - expected) <= 2L * SEGMENT_BYTES;
             expected = offset + length;
@@ -89,9 +91,16 @@ final class ReadAhead {
                 int inSegment = (int) (position - start);
                 if (sequential || segments.containsKey(start)) {
                     int n = Math.min(length - done, segmentBytes - inSegment);
-                    Piece piece = new Piece(segment(start, fileSize), inSegment, done, n);
-                    piece.segment().readers++;
-                    pieces.add(piece);
+                    Segment segment = segments.get(start);
+                    if (segment == null && done == 0) {
+                        segment = first = new Segment(new CompletableFuture<>());
+                        firstStart = start;
+                        segments.put(start, segment);
+                    } else if (segment == null) {
+                        segment = segment(start, fileSize);
+                    }
+                    segment.readers++;
+                    pieces.add(new Piece(segment, inSegment, done, n));
                     done += n;
                 } else {
                     int n = (int) Math.min(length - done, layout.chunkSizeBytes() - position % layout.chunkSizeBytes());
@@ -106,8 +115,20 @@ final class ReadAhead {
                 }
             }
         }
+        // What this read needs first is fetched on this thread, which waits for it anyway: an
+        // in-process node then serves it at once, while the segments ahead come on its own threads.
+        if (first != null) {
+            CompletableFuture<ByteBuf> placeholder = first.data;
+            fetch(firstStart, segmentLength(firstStart, fileSize), true).whenComplete((data, e) -> {
+                if (e != null) {
+                    placeholder.completeExceptionally(e);
+                } else {
+                    placeholder.complete(data);
+                }
+            });
+        }
         // Never in the window: released once this read has copied it. A read within one chunk is
-        // fetched on this thread, which waits for it anyway (an in-process node then serves it at once).
+        // fetched on this thread too.
         for (Piece p : exact) {
             Segment own = new Segment(fetch(offset + p.to(), p.length(), exact.size() == 1));
             own.readers = 1;
@@ -175,8 +196,11 @@ final class ReadAhead {
 
     @GuardedBy("this")
     private Segment segment(long start, long fileSize) {
-        return segments.computeIfAbsent(start, s ->
-                new Segment(fetch(s, (int) Math.max(0, Math.min(segmentBytes, fileSize - s)), false)));
+        return segments.computeIfAbsent(start, s -> new Segment(fetch(s, segmentLength(s, fileSize), false)));
+    }
+
+    private int segmentLength(long start, long fileSize) {
+        return (int) Math.max(0, Math.min(segmentBytes, fileSize - start));
     }
 
     private CompletableFuture<ByteBuf> fetch(long position, int length, boolean waiting) {
