@@ -119,13 +119,17 @@ final class ReadAhead {
         // in-process node then serves it at once, while the segments ahead come on its own threads.
         if (first != null) {
             CompletableFuture<ByteBuf> placeholder = first.data;
-            fetch(firstStart, segmentLength(firstStart, fileSize), true).whenComplete((data, e) -> {
-                if (e != null) {
-                    placeholder.completeExceptionally(e);
-                } else {
-                    placeholder.complete(data);
-                }
-            });
+            try {
+                fetch(firstStart, segmentLength(firstStart, fileSize), true).whenComplete((data, e) -> {
+                    if (e != null) {
+                        placeholder.completeExceptionally(e);
+                    } else {
+                        placeholder.complete(data);
+                    }
+                });
+            } catch (RuntimeException e) {
+                placeholder.completeExceptionally(e); // never leave the other readers of the segment waiting
+            }
         }
         // Never in the window: released once this read has copied it. A read within one chunk is
         // fetched on this thread too.
