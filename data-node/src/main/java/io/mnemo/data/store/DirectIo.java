@@ -105,9 +105,9 @@ final class DirectIo {
         return directReads.sum();
     }
 
-    /** Whether a read of {@code lengthBytes} goes direct. */
+    /** Whether a read of {@code lengthBytes}, from the start of a block, goes direct. */
     boolean readsDirect(int lengthBytes) {
-        return alignment > 0 && lengthBytes <= MAX_DIRECT_READ_BYTES;
+        return alignment > 0 && Checksums.BLOCK_BYTES % alignment == 0 && lengthBytes <= MAX_DIRECT_READ_BYTES;
     }
 
     /**

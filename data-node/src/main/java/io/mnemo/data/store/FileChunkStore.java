@@ -421,7 +421,7 @@ public final class FileChunkStore implements ChunkStore {
         boolean direct = file.channel != null && directIo.readsDirect(span);
         ByteBuf buffer = BufferPool.SHARED.take(direct ? directIo.readCapacity(span) : span);
         try {
-            if (!(direct && directIo.read(file.directChannel(chunkPath(file.chunk)), from, span, buffer))) {
+            if (!(direct && readDirect(file, from, span, buffer))) {
                 ChunkFiles.readFully(file.channel, from, span, buffer);
             }
             for (int block = first; block <= last; block++) {
@@ -441,6 +441,17 @@ public final class FileChunkStore implements ChunkStore {
         } catch (RuntimeException e) {
             buffer.release();
             throw e;
+        }
+    }
+
+    /** A read with {@code O_DIRECT}; false, with nothing read, to read through the page cache instead. */
+    private boolean readDirect(OpenChunk file, long from, int span, ByteBuf buffer) {
+        try {
+            return directIo.read(file.directChannel(chunkPath(file.chunk)), from, span, buffer);
+        } catch (IOException e) {
+            LOG.debug("{}: a direct read failed ({}); reading through the page cache", file.chunk, e.toString());
+            buffer.clear();
+            return false;
         }
     }
 
