@@ -20,8 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * How chunk bytes reach their files: the page-aligned middle of a large write with
- * {@code O_DIRECT}, its unaligned edges and every small write through the page cache.
+ * How chunk bytes reach their files and come back: the page-aligned middle of a large write, and
+ * every small read, with {@code O_DIRECT}; a large write's unaligned edges, every small write and
+ * every large read through the page cache.
  *
  * <p>Why: on the VM of BENCHMARKS.md, the first touch of a page of memory costs about 17 µs (the
  * host backs it then), and the page cache takes fresh pages for every chunk written, which are

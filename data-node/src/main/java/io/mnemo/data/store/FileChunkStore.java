@@ -126,6 +126,7 @@ public final class FileChunkStore implements ChunkStore {
     private final Path dir;
     private final ChunkIndex index;
     private final DirectIo directIo;
+    private final BufferPool readBuffers;
     private final long capacityBytes;
     private final FileStore disk;
     /** The device number of the disk ({@code st_dev}), alike for all nodes on it. */
@@ -148,8 +149,9 @@ public final class FileChunkStore implements ChunkStore {
     private final LinkedHashMap<ChunkId, OpenChunk> open = new LinkedHashMap<>(64, 0.75f, true);
 
     private FileChunkStore(Path dir, ChunkIndex index, long capacityBytes, FileStore disk, String diskId,
-            long reserveBytes, int maxOpenFiles, long usedBytes) {
+            long reserveBytes, int maxOpenFiles, long usedBytes, BufferPool readBuffers) {
         this.dir = dir;
+        this.readBuffers = readBuffers;
         this.directIo = DirectIo.in(dir);
         this.index = index;
         this.capacityBytes = capacityBytes;
@@ -181,6 +183,12 @@ public final class FileChunkStore implements ChunkStore {
      */
     public static FileChunkStore open(Path chunksDir, Path indexDir, long capacityBytes, int maxOpenFiles)
             throws FsException {
+        return open(chunksDir, indexDir, capacityBytes, maxOpenFiles, BufferPool.SHARED);
+    }
+
+    /** {@link #open(Path, Path, long, int)}, with the pool its reads take their buffers from. */
+    static FileChunkStore open(Path chunksDir, Path indexDir, long capacityBytes, int maxOpenFiles,
+            BufferPool readBuffers) throws FsException {
         if (capacityBytes < 0 || maxOpenFiles < 1) {
             throw new IllegalArgumentException("capacity " + capacityBytes + ", open files " + maxOpenFiles);
         }
@@ -197,7 +205,7 @@ public final class FileChunkStore implements ChunkStore {
             long capacity = capacityBytes > 0 ? capacityBytes : disk.getTotalSpace();
             String diskId = "dev " + Files.getAttribute(chunksDir, "unix:dev");
             return new FileChunkStore(chunksDir, index, capacity, disk, diskId, shared ? reserve : 0, maxOpenFiles,
-                    used);
+                    used, readBuffers);
         } catch (IOException e) {
             if (index != null) {
                 index.close();
@@ -419,7 +427,7 @@ public final class FileChunkStore implements ChunkStore {
         BlockCrc[] entries = index.blocks(file.chunk, first, last + 1);
         int span = (int) (to - from);
         boolean direct = file.channel != null && directIo.readsDirect(span);
-        ByteBuf buffer = BufferPool.SHARED.take(direct ? directIo.readCapacity(span) : span);
+        ByteBuf buffer = readBuffers.take(direct ? directIo.readCapacity(span) : span);
         try {
             if (!(direct && readDirect(file, from, span, buffer))) {
                 ChunkFiles.readFully(file.channel, from, span, buffer);

@@ -118,28 +118,32 @@ class FileChunkStoreTest {
     }
 
     @Test
-    void largeReads_useBuffersOfThePoolAgain_andGiveThemBack() throws FsException {
+    void reads_useBuffersOfItsPoolAgain_andGiveThemBack() throws FsException {
+        store.close();
+        BufferPool pool = new BufferPool(64 << 20);
+        store = FileChunkStore.open(dir.resolve(FileChunkStore.CHUNKS_DIR), dir.resolve(FileChunkStore.INDEX_DIR), 0,
+                FileChunkStore.DEFAULT_OPEN_FILES, pool);
         int mib = 1 << 20;
         byte[] data = new byte[2 * mib];
         new Random(3).nextBytes(data);
         write(chunk(0), 0, data);
-        BufferPool pool = BufferPool.SHARED;
-        read(chunk(0), 0, mib);
-        long allocations = pool.allocations();
-        long idle = pool.idleBytes();
-        for (int offset = 0; offset < 5 * 100_000; offset += 100_000) { // 17 blocks each, unaligned
+        for (int offset = 100_000; offset <= 500_000; offset += 100_000) { // 17 blocks each, unaligned
             assertArrayEquals(Arrays.copyOfRange(data, offset, offset + mib), read(chunk(0), offset, mib));
         }
-        assertEquals(allocations, pool.allocations(), "the first read's buffer served five more");
-        assertEquals(idle, pool.idleBytes());
+        assertEquals(1, pool.allocations(), "one buffer served five reads");
+        assertEquals(2 * mib, pool.idleBytes(), "the class of 17 blocks");
+        for (int offset = 0; offset < 4 * 64 * 1024; offset += 64 * 1024) { // small reads, direct
+            assertArrayEquals(Arrays.copyOfRange(data, offset + 10, offset + 20), read(chunk(0), offset + 10, 10));
+        }
+        assertEquals(2, pool.allocations(), "and one the four small reads");
 
-        ByteBuf held = store.read(chunk(0), 0, mib);
+        ByteBuf held = store.read(chunk(0), 50_000, mib);
         try {
-            assertTrue(pool.idleBytes() < idle, "a read holds a pooled buffer until released");
+            assertEquals(64 * 1024, pool.idleBytes(), "a read holds its buffer until released");
         } finally {
             held.release();
         }
-        assertEquals(idle, pool.idleBytes());
+        assertEquals(2 * mib + 64 * 1024, pool.idleBytes());
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.netty.buffer.UnpooledDirectByteBuf;
 import java.nio.ByteBuffer;
 import java.util.Deque;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -19,15 +20,15 @@ import java.util.concurrent.atomic.LongAdder;
  * the mount's event loop (CPU profiles, see BENCHMARKS.md). And on the VM of BENCHMARKS.md every
  * page of memory touched for the first time costs about 17 µs.
  *
- * <p>Sizes from {@link #MIN_POOLED_BYTES} to {@link #MAX_POOLED_BYTES} come from page-aligned buffers
- * of the next power of two (the part never used is never touched, so it takes no memory). A buffer goes back
- * to the pool when its last reference is released, wherever that happens, unless the pool's idle
- * buffers would then exceed its bound; then the garbage collector frees it. Other sizes come from
- * Netty's allocator. The pool is an allocator only so that Netty's leak detector tracks its buffers
- * like any other.
+ * <p>Sizes from {@link #MIN_POOLED_BYTES} to {@link #MAX_POOLED_BYTES} come from page-aligned
+ * buffers of the next power of two (the part never used is never touched, so it takes no memory).
+ * A buffer goes back to the pool when its last reference is released, wherever that happens,
+ * unless the pool's idle buffers would then exceed its bound; then the garbage collector frees it.
+ * Other sizes come from Netty's allocator. The pool is an allocator only so that Netty's leak
+ * detector tracks its buffers like any other.
  */
 public final class BufferPool extends AbstractByteBufAllocator {
-    /** Smaller buffers come from Netty's allocator, which pools small sizes well; a chunk's block is pooled. */
+    /** A chunk's block; smaller buffers come from Netty's allocator, which pools small sizes well. */
     public static final int MIN_POOLED_BYTES = 64 * 1024;
     /** The largest pooled size: a frame's data is at most 9 MiB. */
     public static final int MAX_POOLED_BYTES = 16 << 20;
@@ -44,6 +45,7 @@ public final class BufferPool extends AbstractByteBufAllocator {
     private final Deque<ByteBuffer>[] idle = new Deque[CLASSES];
     private final AtomicLong idleBytes = new AtomicLong();
     private final LongAdder allocations = new LongAdder();
+    private final AtomicInteger inUse = new AtomicInteger();
 
     /** A pool that keeps at most {@code maxIdleBytes} of buffers nobody uses. */
     public BufferPool(long maxIdleBytes) {
@@ -68,12 +70,18 @@ public final class BufferPool extends AbstractByteBufAllocator {
             memory = ByteBuffer.allocateDirect(bytes + PAGE_BYTES).alignedSlice(PAGE_BYTES).limit(bytes).slice();
             allocations.increment();
         }
+        inUse.incrementAndGet();
         return toLeakAwareBuffer(new Pooled(memory, sizeClass, capacityBytes));
     }
 
     /** Buffers this pool allocated since it was made (each one is then used again). */
     public long allocations() {
         return allocations.sum();
+    }
+
+    /** Pooled buffers taken and not yet released. */
+    public int inUse() {
+        return inUse.get();
     }
 
     /** Bytes of buffers waiting to be used again. */
@@ -97,6 +105,7 @@ public final class BufferPool extends AbstractByteBufAllocator {
     }
 
     private void giveBack(ByteBuffer memory, int sizeClass) {
+        inUse.decrementAndGet();
         if (idleBytes.addAndGet(memory.capacity()) <= maxIdleBytes) {
             idle[sizeClass].offerFirst(memory);
         } else {

@@ -71,8 +71,10 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         if (bodyLength < 4) {
             throw refuse(in, new CorruptedFrameException("frame body of " + bodyLength + " bytes has no message length"));
         }
-        boolean whole = in.readableBytes() >= Frame.HEADER_BYTES + bodyLength;
-        if (!whole && (bodyLength < BufferPool.MIN_POOLED_BYTES || in.readableBytes() < Frame.HEADER_BYTES + 4)) {
+        int readable = in.readableBytes();
+        boolean whole = readable >= Frame.HEADER_BYTES + bodyLength;
+        // A frame with large data goes on once its header and message are in (see the class comment).
+        if (!whole && (bodyLength < BufferPool.MIN_POOLED_BYTES || readable < Frame.HEADER_BYTES + 4)) {
             return;
         }
         int messageLength = in.getInt(start + Frame.HEADER_BYTES);
@@ -81,7 +83,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         }
         int dataLength = (int) bodyLength - 4 - messageLength;
         boolean pooled = dataLength >= BufferPool.MIN_POOLED_BYTES;
-        if (!whole && !(pooled && in.readableBytes() >= Frame.HEADER_BYTES + 4 + messageLength)) {
+        if (!whole && (!pooled || readable < Frame.HEADER_BYTES + 4 + messageLength)) {
             return;
         }
         in.skipBytes(Frame.HEADER_BYTES + 4);

@@ -26,9 +26,11 @@ class BufferPoolTest {
         ByteBuf second = pool.take(1 << 20); // the same class
         assertEquals(0, pool.idleBytes());
         ByteBuf third = pool.take(600_000); // the same class, none idle
+        assertEquals(2, pool.inUse());
         second.release();
         third.release();
         assertEquals(2, pool.allocations());
+        assertEquals(0, pool.inUse());
         assertEquals(2 << 20, pool.idleBytes());
     }
 
@@ -53,6 +55,7 @@ class BufferPoolTest {
             held.add(pool.take(1 << 20));
         }
         held.forEach(ByteBuf::release);
+        assertEquals(0, pool.inUse());
         assertEquals(5, pool.allocations());
         assertEquals(3 << 20, pool.idleBytes(), "three kept, two left to the garbage collector");
     }

@@ -311,7 +311,8 @@ class FrameDecoderTest {
     void decode_connectionEndingInsideLargeData_givesItsBufferBack() {
         BufferPool pool = new BufferPool(8 << 20);
         EmbeddedChannel decoder = new EmbeddedChannel(new FrameDecoder(4 << 20, pool));
-        ByteBuf wire = encode(Frame.of(FrameType.CHUNK_REQUEST, 1, MetaRequest.getDefaultInstance(), own(randomData(200_000, 4))));
+        ByteBuf data = own(randomData(200_000, 4));
+        ByteBuf wire = encode(Frame.of(FrameType.CHUNK_REQUEST, 1, MetaRequest.getDefaultInstance(), data));
 
         decoder.writeInbound(wire.readRetainedSlice(100_000));
         wire.release();
