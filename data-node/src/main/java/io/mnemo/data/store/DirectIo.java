@@ -151,8 +151,14 @@ final class DirectIo {
         return true;
     }
 
-    /** Writes {@code data} (not consumed) at {@code position} of the file at {@code path}, open as {@code buffered}. */
-    void write(Path path, FileChannel buffered, ByteBuf data, long position) throws IOException {
+    /** The file's channel open with {@code O_DIRECT}, opened when first asked for. */
+    @FunctionalInterface
+    interface DirectChannel {
+        FileChannel get() throws IOException;
+    }
+
+    /** Writes {@code data} (not consumed) at {@code position} of the file open as {@code buffered} and {@code direct}. */
+    void write(FileChannel buffered, DirectChannel direct, ByteBuf data, long position) throws IOException {
         long end = position + data.readableBytes();
         long from = alignment == 0 ? 0 : (position + alignment - 1) / alignment * alignment;
         long to = alignment == 0 ? 0 : end / alignment * alignment;
@@ -161,7 +167,8 @@ final class DirectIo {
             writeFully(buffered, data, data.readerIndex(), data.readableBytes(), position);
             return;
         }
-        try (FileChannel direct = FileChannel.open(path, WRITE, ExtendedOpenOption.DIRECT)) {
+        try {
+            FileChannel channel = direct.get();
             int start = data.readerIndex();
             writeFully(buffered, data, start, (int) (from - position), position);
             for (long at = from; at < to; ) {
@@ -170,7 +177,7 @@ final class DirectIo {
                 data.getBytes(start + (int) (at - position), buffer);
                 buffer.flip();
                 while (buffer.hasRemaining()) {
-                    at += direct.write(buffer, at);
+                    at += channel.write(buffer, at);
                 }
                 directBytes.add(n);
             }

@@ -49,8 +49,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link ChunkStore} keeping each chunk as one sparse file ({@link ChunkFiles} names them),
- * written and read in place with positional I/O (the aligned middle of a large write with
- * {@code O_DIRECT}, see {@link DirectIo}), and its length and the CRC32C of every 64 KiB
+ * written and read in place with positional I/O (small reads and the aligned middle of a large
+ * write with {@code O_DIRECT}, see {@link DirectIo}), and its length and the CRC32C of every 64 KiB
  * block in a {@link ChunkIndex}, the node's own RocksDB. A chunk exists when the index has it.
  *
  * <p>Checksums. A block's checksum covers its bytes padded with zeros to the full block
@@ -310,7 +310,7 @@ public final class FileChunkStore implements ChunkStore {
         }
         unsynced.compute(chunk.inode(), (inode, u) -> (u == null ? new Unsynced() : u).blocks(chunk.index(), first, last));
         try {
-            directIo.write(chunkPath(chunk), file.channel, data, offsetBytes);
+            directIo.write(file.channel, () -> file.directChannel(chunkPath(chunk)), data, offsetBytes);
         } catch (IOException e) {
             recordWhatLanded(file, first, before);
             throw failure("writing " + chunk, e);
@@ -841,8 +841,6 @@ public final class FileChunkStore implements ChunkStore {
         return shared;
     }
 
-    // ------------------------------------------------------------------ bytes in and out
-
     // ------------------------------------------------------------------ locks
 
     /**
@@ -897,7 +895,7 @@ public final class FileChunkStore implements ChunkStore {
         @GuardedBy("FileChunkStore.openLock")
         int users;
 
-        /** The file opened with {@code O_DIRECT} for small reads, once one needs it. */
+        /** The file opened with {@code O_DIRECT}, once a read or a write needs it. */
         @GuardedBy("this")
         private FileChannel direct;
 
@@ -916,7 +914,7 @@ public final class FileChunkStore implements ChunkStore {
 
         synchronized FileChannel directChannel(Path path) throws IOException {
             if (direct == null) {
-                direct = FileChannel.open(path, READ, ExtendedOpenOption.DIRECT);
+                direct = FileChannel.open(path, READ, WRITE, ExtendedOpenOption.DIRECT);
             }
             return direct;
         }
@@ -1092,13 +1090,13 @@ public final class FileChunkStore implements ChunkStore {
 
     // ------------------------------------------------------------------ durability bookkeeping
 
-    /** What one inode has changed since its last sync. Mutated only inside {@code unsynced.compute}. */
     /** A step of a sync. */
     @FunctionalInterface
     private interface IoStep {
         void run() throws IOException;
     }
 
+    /** What one inode has changed since its last sync. Mutated only inside {@code unsynced.compute}. */
     private static final class Unsynced {
         /** Per chunk index, the blocks written since the last sync. */
         final Map<Long, BitSet> chunks = new HashMap<>();
